@@ -1,0 +1,48 @@
+//! The typed event model of agentobs.
+//!
+//! Every source (Codex rollouts, Codex OTLP, the emit API, other harnesses) turns what it reads
+//! into [`Event`]s; every consumer (cost ledger, anomaly rules, exporters) reads them. This crate
+//! holds only the model: no I/O, no knowledge of any wire format but its own JSON form,
+//! `agentobs.event/v1`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use agentobs_schema::*;
+//!
+//! let ctx = Arc::new(SessionContext::new(Harness::Codex));
+//! let ev = Event::new(
+//!     Timestamp::parse_rfc3339("2026-11-25T08:21:10.485Z").unwrap(),
+//!     ctx,
+//!     EventKind::Error(ErrorEvent {
+//!         kind: Some(ErrorKind::ContextWindowExceeded),
+//!         message: "out of room".into(),
+//!         turn_id: None,
+//!         status_code: None,
+//!     }),
+//! );
+//! let json = serde_json::to_string(&ev).unwrap();
+//! assert!(json.starts_with(r#"{"schema":"agentobs.event/v1","at":"2026-11-25T08:21:10.485Z","type":"error""#));
+//! let back: Event = serde_json::from_str(&json).unwrap();
+//! assert_eq!(back, ev);
+//! ```
+
+mod context;
+mod event;
+mod names;
+mod redact;
+mod time;
+mod usage;
+mod value;
+
+pub use context::{Account, GitInfo, Harness, SessionContext, SubAgent};
+pub use event::{
+    ApiRequest, Compaction, Decision, DecisionSource, EVENT_SCHEMA, ErrorEvent, ErrorKind, Event,
+    EventKind, GuardianReview, OtherEvent, RateLimitSnapshot, RateLimitWindow, SchemaId,
+    SessionStarted, SourcePos, StreamEvent, StreamTransport, TokenUsageEvent, ToolDecision,
+    ToolOrigin, ToolResult, TurnCompleted, TurnStarted, UserPrompt, WebSocketConnect,
+    WebSocketRequest,
+};
+pub use redact::{Redacted, WithheldMarker};
+pub use time::{Timestamp, TimestampError};
+pub use usage::TokenUsage;
+pub use value::{Attributes, Value};
