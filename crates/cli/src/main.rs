@@ -1,1 +1,46 @@
-fn main() {}
+//! The `agentobs` command-line tool.
+
+mod events;
+mod human;
+mod inputs;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Telemetry for coding agents: events, cost and health of Codex sessions.
+#[derive(Parser)]
+#[command(name = "agentobs", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the event stream of Codex rollouts, one line per event (or JSONL with --json).
+    Events(events::EventsArgs),
+}
+
+/// Exit codes.
+pub mod exit {
+    /// Success (warnings allowed).
+    pub const OK: u8 = 0;
+    /// Usage error or unreadable input path.
+    pub const USAGE: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Events(args) => events::run(args),
+    };
+    ExitCode::from(code)
+}

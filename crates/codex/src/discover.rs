@@ -1,0 +1,187 @@
+//! Finding rollouts: files, folder trees and Codex homes.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// A rollout file found on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RolloutFile {
+    /// Its path.
+    pub path: PathBuf,
+    /// Size in bytes when found.
+    pub size: u64,
+    /// Modification time when found.
+    pub modified: Option<SystemTime>,
+    /// True when it lives under `archived_sessions/`.
+    pub archived: bool,
+    /// The thread id in its name (`rollout-<time>-<uuid>.jsonl`), when there is one.
+    pub thread_key: Option<String>,
+}
+
+/// A path given to [`discover`] could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiscoverError {
+    /// The path does not exist or cannot be read.
+    #[error("{path}: {source}")]
+    Unreadable {
+        /// The path.
+        path: String,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// `$CODEX_HOME` (the first entry when it lists several, comma-separated), else `~/.codex`.
+pub fn default_codex_home() -> Option<PathBuf> {
+    if let Some(v) = std::env::var_os("CODEX_HOME").filter(|v| !v.is_empty()) {
+        let s = v.to_string_lossy().into_owned();
+        return s.split(',').map(str::trim).find(|s| !s.is_empty()).map(PathBuf::from);
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".codex"))
+}
+
+fn thread_key(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".jsonl")?;
+    if !stem.starts_with("rollout-") || stem.len() < 36 {
+        return None;
+    }
+    let key = &stem[stem.len() - 36..];
+    let b = key.as_bytes();
+    (b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-').then(|| key.to_owned())
+}
+
+fn unreadable(path: &Path, source: io::Error) -> DiscoverError {
+    DiscoverError::Unreadable {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn walk(dir: &Path, archived: bool, out: &mut Vec<RolloutFile>) -> Result<(), DiscoverError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| unreadable(dir, e))?;
+        let path = entry.path();
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue; // dangling symlink
+        };
+        if meta.is_dir() {
+            walk(&path, archived, out)?;
+        } else if meta.is_file() && is_rollout_name(&path) {
+            out.push(file_entry(path, &meta, archived));
+        }
+    }
+    Ok(())
+}
+
+/// Folder walks take `rollout-*.jsonl` only (Codex's naming); explicit files are read as given.
+fn is_rollout_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("rollout-") && n.ends_with(".jsonl"))
+}
+
+fn file_entry(path: PathBuf, meta: &std::fs::Metadata, archived: bool) -> RolloutFile {
+    RolloutFile {
+        thread_key: thread_key(&path),
+        size: meta.len(),
+        modified: meta.modified().ok(),
+        archived,
+        path,
+    }
+}
+
+/// The rollouts of one Codex home: `sessions/` and `archived_sessions/`.
+pub fn discover_home(home: &Path) -> Result<Vec<RolloutFile>, DiscoverError> {
+    std::fs::metadata(home).map_err(|e| unreadable(home, e))?;
+    let mut out = Vec::new();
+    for (sub, archived) in [("sessions", false), ("archived_sessions", true)] {
+        let dir = home.join(sub);
+        if dir.is_dir() {
+            walk(&dir, archived, &mut out)?;
+        }
+    }
+    Ok(dedup(out))
+}
+
+/// The rollouts under each path: a file is itself; a Codex home (a folder with `sessions/` or
+/// `archived_sessions/`) is read as such; any other folder is walked for `rollout-*.jsonl`.
+///
+/// A thread found more than once (the same `rollout-…-<uuid>.jsonl` in `sessions/` and
+/// `archived_sessions/`, or given twice) is kept once: the largest copy, since rollouts only
+/// grow. The result is sorted by path.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<RolloutFile>, DiscoverError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| unreadable(p, e))?;
+        if meta.is_file() {
+            let archived = p.components().any(|c| c.as_os_str() == "archived_sessions");
+            out.push(file_entry(p.clone(), &meta, archived));
+        } else if p.join("sessions").is_dir() || p.join("archived_sessions").is_dir() {
+            out.extend(discover_home(p)?);
+        } else {
+            let archived = p.components().any(|c| c.as_os_str() == "archived_sessions");
+            walk(p, archived, &mut out)?;
+        }
+    }
+    Ok(dedup(out))
+}
+
+fn dedup(files: Vec<RolloutFile>) -> Vec<RolloutFile> {
+    let mut best: HashMap<String, RolloutFile> = HashMap::new();
+    let mut out = Vec::new();
+    let mut seen_paths = std::collections::HashSet::new();
+    for f in files {
+        if !seen_paths.insert(f.path.clone()) {
+            continue;
+        }
+        match f.thread_key.clone() {
+            Some(key) => match best.get(&key) {
+                Some(b) if (b.size, !b.archived) >= (f.size, !f.archived) => {}
+                _ => {
+                    best.insert(key, f);
+                }
+            },
+            None => out.push(f),
+        }
+    }
+    out.extend(best.into_values());
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_keys_from_names() {
+        assert_eq!(
+            thread_key(Path::new(
+                "/x/rollout-2026-11-25T08-21-10-01a211cb-5d67-7e11-8d91-4c2724a0d00a.jsonl"
+            ))
+            .as_deref(),
+            Some("01a211cb-5d67-7e11-8d91-4c2724a0d00a")
+        );
+        assert_eq!(thread_key(Path::new("notes.jsonl")), None);
+    }
+
+    #[test]
+    fn archived_copy_counts_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = "rollout-2026-11-25T08-21-10-01a211cb-5d67-7e11-8d91-4c2724a0d00a.jsonl";
+        let s = dir.path().join("sessions/2026/11/25");
+        std::fs::create_dir_all(&s).unwrap();
+        std::fs::create_dir_all(dir.path().join("archived_sessions")).unwrap();
+        std::fs::write(s.join(name), "{}\n").unwrap();
+        std::fs::write(dir.path().join("archived_sessions").join(name), "{}\n{}\n").unwrap();
+        let found = discover_home(dir.path()).unwrap();
+        assert_eq!(found.len(), 1);
+        assert!(found[0].archived, "the larger copy wins");
+    }
+}

@@ -1,0 +1,223 @@
+//! A streaming line splitter with a hard cap on line length.
+
+use std::io::{self, Read};
+
+/// One line as read from the input.
+#[derive(Debug)]
+pub(crate) struct Line<'a> {
+    /// The bytes without the trailing `\n` (and `\r`); empty for oversized lines.
+    pub bytes: &'a [u8],
+    /// Byte offset of the first byte of the line.
+    pub offset: u64,
+    /// 1-based line number.
+    pub number: u64,
+    /// False for a last line without a terminating newline.
+    pub complete: bool,
+    /// Set when the line was longer than the cap: its full length. Its bytes were discarded.
+    pub oversized: Option<u64>,
+}
+
+/// Splits a reader into lines without ever holding more than `max_line` bytes of one line.
+pub(crate) struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// File offset of `buf[start]`.
+    offset: u64,
+    number: u64,
+    max_line: usize,
+}
+
+const INITIAL_BUF: usize = 256 * 1024;
+
+impl<R: Read> LineReader<R> {
+    pub fn new(inner: R, start_offset: u64, start_line: u64, max_line: usize) -> Self {
+        LineReader {
+            inner,
+            buf: vec![0; INITIAL_BUF],
+            start: 0,
+            end: 0,
+            eof: false,
+            offset: start_offset,
+            number: start_line,
+            max_line: max_line.max(1),
+        }
+    }
+
+    /// Gives back the underlying reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Byte offset just after the last line returned.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Number of lines returned so far (including any before the start offset).
+    pub fn line_number(&self) -> u64 {
+        self.number
+    }
+
+    fn fill(&mut self) -> io::Result<usize> {
+        if self.start > 0 && self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.end == self.buf.len() {
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            } else {
+                let grown = (self.buf.len() * 2).min(self.max_line + 1).max(self.buf.len());
+                if grown == self.buf.len() {
+                    return Ok(0);
+                }
+                self.buf.resize(grown, 0);
+            }
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The next line, or `None` at end of input.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        let mut scanned = 0usize;
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start + scanned..self.end]) {
+                let line_start = self.start;
+                let nl = self.start + scanned + i;
+                self.start = nl + 1;
+                let offset = self.offset;
+                self.offset += (nl + 1 - line_start) as u64;
+                self.number += 1;
+                let mut bytes = &self.buf[line_start..nl];
+                if let [rest @ .., b'\r'] = bytes {
+                    bytes = rest;
+                }
+                return Ok(Some(Line {
+                    bytes,
+                    offset,
+                    number: self.number,
+                    complete: true,
+                    oversized: None,
+                }));
+            }
+            scanned = self.end - self.start;
+            if scanned > self.max_line {
+                return self.skip_oversized().map(Some);
+            }
+            if self.eof {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let line_start = self.start;
+                let offset = self.offset;
+                self.start = self.end;
+                self.offset += (self.end - line_start) as u64;
+                self.number += 1;
+                return Ok(Some(Line {
+                    bytes: &self.buf[line_start..self.end],
+                    offset,
+                    number: self.number,
+                    complete: false,
+                    oversized: None,
+                }));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Discards the current line (already longer than the cap) up to its newline.
+    fn skip_oversized(&mut self) -> io::Result<Line<'_>> {
+        let offset = self.offset;
+        let mut len = 0u64;
+        let mut complete = false;
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                len += i as u64;
+                self.start += i + 1;
+                complete = true;
+                break;
+            }
+            len += (self.end - self.start) as u64;
+            self.start = self.end;
+            if self.eof {
+                break;
+            }
+            self.fill()?;
+            if self.eof && self.start == self.end {
+                break;
+            }
+        }
+        self.offset = offset + len + u64::from(complete);
+        self.number += 1;
+        Ok(Line {
+            bytes: &[],
+            offset,
+            number: self.number,
+            complete,
+            oversized: Some(len),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &[u8], max: usize) -> Vec<(Vec<u8>, u64, bool, Option<u64>)> {
+        let mut r = LineReader::new(input, 0, 0, max);
+        let mut out = vec![];
+        while let Some(l) = r.next_line().unwrap() {
+            out.push((l.bytes.to_vec(), l.offset, l.complete, l.oversized));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_and_marks_incomplete_tail() {
+        let v = collect(b"a\r\nbb\n\nccc", 100);
+        assert_eq!(v.len(), 4);
+        assert_eq!(v[0], (b"a".to_vec(), 0, true, None));
+        assert_eq!(v[1], (b"bb".to_vec(), 3, true, None));
+        assert_eq!(v[2], (b"".to_vec(), 6, true, None));
+        assert_eq!(v[3], (b"ccc".to_vec(), 7, false, None));
+    }
+
+    #[test]
+    fn skips_oversized_lines_without_buffering_them() {
+        let mut input = vec![b'x'; 3 * INITIAL_BUF];
+        input.push(b'\n');
+        input.extend_from_slice(b"ok\n");
+        let v = collect(&input, 1000);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].3, Some(3 * INITIAL_BUF as u64));
+        assert_eq!(v[1].0, b"ok".to_vec());
+        assert_eq!(v[1].1, 3 * INITIAL_BUF as u64 + 1);
+    }
+
+    #[test]
+    fn long_lines_under_the_cap_are_kept() {
+        let mut input = vec![b'y'; 2 * INITIAL_BUF + 7];
+        input.push(b'\n');
+        let v = collect(&input, 4 * INITIAL_BUF);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].0.len(), 2 * INITIAL_BUF + 7);
+    }
+}

@@ -1,0 +1,84 @@
+//! What went wrong with a line, and the per-file counts.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// Kinds of trouble a reader reports. Reading always goes on with the next line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// The line is not valid JSON.
+    InvalidJson,
+    /// The line is not valid UTF-8.
+    InvalidUtf8,
+    /// Valid JSON of a kind this version does not know; kept as an `Other` event.
+    UnknownKind,
+    /// A known kind with a value of the wrong shape.
+    BadValue,
+    /// The line is longer than the configured cap and was skipped.
+    Oversized,
+    /// The last line has no newline and does not parse: the file is still being written.
+    Incomplete,
+    /// The file could not be read.
+    Io,
+}
+
+/// A problem with one line of one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// The file.
+    pub path: Arc<str>,
+    /// 1-based line number (0 when the problem concerns the whole file).
+    pub line: u64,
+    /// What kind of problem.
+    pub kind: WarningKind,
+    /// A readable explanation.
+    pub message: String,
+}
+
+impl Warning {
+    /// True for notices that are not errors (a file still being written).
+    pub fn is_notice(&self) -> bool {
+        self.kind == WarningKind::Incomplete
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: {}", self.path, self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Counts for one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStats {
+    /// Bytes consumed.
+    pub bytes: u64,
+    /// Lines seen.
+    pub lines: u64,
+    /// Lines parsed.
+    pub parsed: u64,
+    /// Lines skipped by the prefilter (known kinds the mode does not need) or blank.
+    pub skipped: u64,
+    /// Lines that could not be read (each has a warning).
+    pub bad: u64,
+    /// The last line is incomplete (file still being written).
+    pub incomplete_tail: bool,
+    /// Usage rows that billed something.
+    pub billed_rows: u64,
+    /// Usage rows that repeated the previous total.
+    pub unchanged_rows: u64,
+    /// Usage rows replayed from a parent thread.
+    pub replayed_rows: u64,
+    /// Context-overflow fill rows.
+    pub overflow_fills: u64,
+    /// Stale (late, smaller) totals ignored.
+    pub stale_rows: u64,
+}
