@@ -1,1 +1,5 @@
+//! Cross-crate integration tests on real Codex captures and hand-written traps.
 
+mod codex;
+mod common;
+mod harness_neutral;

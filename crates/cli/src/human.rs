@@ -11,7 +11,11 @@ fn short(id: Option<&str>) -> &str {
 fn content(r: &Redacted<String>) -> String {
     match r.value() {
         Some(v) => {
-            let one_line: String = v.chars().take(80).map(|c| if c == '\n' { ' ' } else { c }).collect();
+            let one_line: String = v
+                .chars()
+                .take(80)
+                .map(|c| if c == '\n' { ' ' } else { c })
+                .collect();
             format!("{one_line:?}")
         }
         None => format!("<{} chars>", r.len()),
@@ -52,15 +56,25 @@ pub fn line(e: &Event) -> String {
             " turn={} duration={}ms{}{}",
             short(x.turn_id.as_deref()),
             x.duration_ms.map_or("-".into(), |d| d.to_string()),
-            x.error.as_ref().map(|k| format!(" error={k}")).unwrap_or_default(),
-            x.aborted.as_ref().map(|k| format!(" aborted={k}")).unwrap_or_default()
+            x.error
+                .as_ref()
+                .map(|k| format!(" error={k}"))
+                .unwrap_or_default(),
+            x.aborted
+                .as_ref()
+                .map(|k| format!(" aborted={k}"))
+                .unwrap_or_default()
         ),
         EventKind::UserPrompt(x) => write!(s, " length={} text={}", x.length, content(&x.text)),
         EventKind::TokenUsage(x) => write!(
             s,
             " model={}{} input={} cached={} output={} reasoning={}",
             e.ctx.model.as_deref().unwrap_or("-"),
-            if e.ctx.model_inferred { "(inferred)" } else { "" },
+            if e.ctx.model_inferred {
+                "(inferred)"
+            } else {
+                ""
+            },
             x.usage.input_tokens,
             x.usage.cached_input_tokens,
             x.usage.output_tokens,

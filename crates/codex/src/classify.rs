@@ -70,10 +70,20 @@ mod tests {
 
     #[test]
     fn other_forms_fall_through() {
-        assert!(compact_header(br#"{ "timestamp": "2026-11-25T08:21:10.485Z", "type":"event_msg","payload":{}}"#).is_none());
+        assert!(
+            compact_header(
+                br#"{ "timestamp": "2026-11-25T08:21:10.485Z", "type":"event_msg","payload":{}}"#
+            )
+            .is_none()
+        );
         assert!(compact_header(br#"{"type":"event_msg","timestamp":"x","payload":{}}"#).is_none());
-        assert!(compact_header(br#"{"timestamp":"a\"b","type":"event_msg","payload":{}}"#).is_none());
-        assert!(compact_header(br#"{"timestamp":"2026","type":"event\u005fmsg","payload":{}}"#).is_none());
+        assert!(
+            compact_header(br#"{"timestamp":"a\"b","type":"event_msg","payload":{}}"#).is_none()
+        );
+        assert!(
+            compact_header(br#"{"timestamp":"2026","type":"event\u005fmsg","payload":{}}"#)
+                .is_none()
+        );
     }
 
     #[test]

@@ -39,7 +39,11 @@ pub enum DiscoverError {
 pub fn default_codex_home() -> Option<PathBuf> {
     if let Some(v) = std::env::var_os("CODEX_HOME").filter(|v| !v.is_empty()) {
         let s = v.to_string_lossy().into_owned();
-        return s.split(',').map(str::trim).find(|s| !s.is_empty()).map(PathBuf::from);
+        return s
+            .split(',')
+            .map(str::trim)
+            .find(|s| !s.is_empty())
+            .map(PathBuf::from);
     }
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".codex"))
 }

@@ -72,7 +72,9 @@ impl<R: Read> LineReader<R> {
                 self.end -= self.start;
                 self.start = 0;
             } else {
-                let grown = (self.buf.len() * 2).min(self.max_line + 1).max(self.buf.len());
+                let grown = (self.buf.len() * 2)
+                    .min(self.max_line + 1)
+                    .max(self.buf.len());
                 if grown == self.buf.len() {
                     return Ok(0);
                 }

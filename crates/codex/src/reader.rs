@@ -381,7 +381,10 @@ impl<R: Read> Iterator for RolloutReader<R> {
 }
 
 fn trim(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
     let end = b
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
@@ -440,7 +443,7 @@ fn wall_time_ms(text: &str) -> Option<u64> {
 fn sandbox_name(raw: Option<&RawValue>) -> Option<String> {
     #[derive(Deserialize)]
     struct Tagged {
-        #[serde(rename = "type")]
+        #[serde(rename = "type", alias = "mode")]
         kind: String,
     }
     let raw = raw?.get();
@@ -599,6 +602,20 @@ impl Parts<'_> {
     }
 
     fn line(&mut self, bytes: &[u8], number: u64) {
+        let bad_before = self.st.stats.bad;
+        self.classified_line(bytes, number);
+        if self.st.stats.bad > bad_before && std::str::from_utf8(bytes).is_err() {
+            // serde_json words this as a bad escape or code point; say what it is.
+            if let Some(Err(w)) = self.out.back_mut()
+                && w.line == number
+            {
+                w.kind = WarningKind::InvalidUtf8;
+                w.message = format!("invalid UTF-8: {}", w.message);
+            }
+        }
+    }
+
+    fn classified_line(&mut self, bytes: &[u8], number: u64) {
         if let Some(h) = compact_header(bytes) {
             if !self.wanted(h.kind, h.sub, bytes) {
                 self.st.stats.skipped += 1;
@@ -693,7 +710,8 @@ impl Parts<'_> {
     fn dispatch(&mut self, k: &str, sub: Option<&str>, src: Src<'_>, at: Timestamp, n: u64) {
         if self.st.replaying && k != kind::SESSION_META {
             let turn_marker = k == kind::TURN_CONTEXT
-                || (k == kind::EVENT_MSG && matches!(sub, Some(ev::TASK_STARTED | ev::TURN_STARTED)));
+                || (k == kind::EVENT_MSG
+                    && matches!(sub, Some(ev::TASK_STARTED | ev::TURN_STARTED)));
             if !turn_marker {
                 self.check_replay_end(at, None);
             }
@@ -763,8 +781,7 @@ impl Parts<'_> {
             // A second meta line: a fork or sub-agent copying its parent's history.
             let same = meta.id.is_some() && meta.id == self.st.ctx.thread_id;
             if !same {
-                if self.st.ctx.forked_from_id.is_none() && self.st.ctx.parent_thread_id.is_none()
-                {
+                if self.st.ctx.forked_from_id.is_none() && self.st.ctx.parent_thread_id.is_none() {
                     let parent = meta.id.clone();
                     self.ctx_mut().forked_from_id = parent;
                 }
@@ -912,13 +929,7 @@ impl Parts<'_> {
         }
     }
 
-    fn bill(
-        &mut self,
-        outcome: RowOutcome,
-        at: Timestamp,
-        n: u64,
-        detail: UsageDetail,
-    ) {
+    fn bill(&mut self, outcome: RowOutcome, at: Timestamp, n: u64, detail: UsageDetail) {
         let stats = &mut self.st.stats;
         match outcome {
             RowOutcome::Billed(usage) => {
@@ -1577,7 +1588,10 @@ fn output_text(raw: Option<&RawValue>) -> (String, Option<bool>) {
         }
     } else if s.starts_with('{') {
         if let Ok(o) = serde_json::from_str::<raw::OutputObject<'_>>(s) {
-            return (o.content.map(|c| c.into_owned()).unwrap_or_default(), o.success);
+            return (
+                o.content.map(|c| c.into_owned()).unwrap_or_default(),
+                o.success,
+            );
         }
     } else if s.starts_with('[')
         && let Ok(parts) = serde_json::from_str::<Vec<raw::ContentPart<'_>>>(s)
@@ -1594,7 +1608,9 @@ mod tests {
     #[test]
     fn exit_codes_from_output_text() {
         assert_eq!(
-            exit_code_from_text("Chunk ID: 1\nWall time: 0.04 seconds\nProcess exited with code 2\n"),
+            exit_code_from_text(
+                "Chunk ID: 1\nWall time: 0.04 seconds\nProcess exited with code 2\n"
+            ),
             Some(2)
         );
         assert_eq!(exit_code_from_text("Exit code: -1\n"), Some(-1));

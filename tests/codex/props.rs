@@ -1,0 +1,68 @@
+//! Property: corrupting one line changes only that line's events, and loses no token.
+
+use agentobs::codex::ReadOptions;
+use proptest::prelude::*;
+
+use crate::common::*;
+
+fn signature(r: &Read, skip_line: u64) -> Vec<(u64, &'static str)> {
+    let mut v: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| e.kind.type_name() != "token_usage")
+        .map(|e| (e.src.as_ref().unwrap().line, e.kind.type_name()))
+        .filter(|(l, _)| *l != skip_line)
+        .collect();
+    v.sort();
+    v
+}
+
+fn corrupt(lines: &[&str], idx: usize, how: u8, at: f64) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i == idx {
+            let cut = ((l.len() as f64 * at) as usize).clamp(1, l.len() - 1);
+            match how {
+                0 => out.extend_from_slice(&l.as_bytes()[..cut]),
+                1 => {
+                    out.extend_from_slice(&l.as_bytes()[..cut]);
+                    out.extend_from_slice(b"\x00\xfe}{");
+                    out.extend_from_slice(&l.as_bytes()[cut..]);
+                }
+                _ => out.extend_from_slice(b"garbage ]]"),
+            }
+        } else {
+            out.extend_from_slice(l.as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn one_bad_line_stays_local(
+        scenario in prop::sample::select(vec!["tool_fail", "tool", "reasoning", "http500_retry"]),
+        idx_frac in 0.0f64..1.0,
+        how in 0u8..3,
+        at in 0.0f64..1.0,
+        tokens_mode in any::<bool>(),
+    ) {
+        let text = std::fs::read_to_string(rollout(&format!("codex-0.169/{scenario}"))).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let idx = ((lines.len() as f64 * idx_frac) as usize).min(lines.len() - 1);
+        let opts = if tokens_mode { ReadOptions::tokens() } else { ReadOptions::default() };
+        let clean = read_bytes(text.as_bytes(), opts.clone());
+        let bad = read_bytes(&corrupt(&lines, idx, how, at), opts);
+        let line_no = idx as u64 + 1;
+        prop_assert_eq!(signature(&bad, line_no), signature(&clean, line_no));
+        // Every response is reported twice (record and token_count): nothing is lost.
+        prop_assert_eq!(usage_sum(&bad.events), usage_sum(&clean.events));
+        for w in &bad.warnings {
+            prop_assert_eq!(w.line, line_no, "warning on another line: {}", w);
+        }
+        prop_assert_eq!(bad.stats.lines, clean.stats.lines);
+    }
+}
