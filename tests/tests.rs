@@ -3,3 +3,4 @@
 mod codex;
 mod common;
 mod harness_neutral;
+mod report;

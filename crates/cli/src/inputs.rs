@@ -19,6 +19,15 @@ pub struct InputArgs {
 impl InputArgs {
     /// Every rollout, deduplicated; an error message for an unusable path.
     pub fn files(&self) -> Result<Vec<RolloutFile>, String> {
+        let roots = self.roots();
+        if roots.is_empty() {
+            return Err("no input: give a PATH or --codex-home (HOME is not set)".into());
+        }
+        discover(&roots).map_err(|e| e.to_string())
+    }
+
+    /// The paths to read: PATHs and homes, else the default Codex home(s).
+    pub fn roots(&self) -> Vec<PathBuf> {
         let mut roots: Vec<PathBuf> = self.paths.clone();
         roots.extend(self.codex_homes.iter().cloned());
         if roots.is_empty() {
@@ -32,10 +41,8 @@ impl InputArgs {
                 );
             } else if let Some(home) = default_codex_home() {
                 roots.push(home);
-            } else {
-                return Err("no input: give a PATH or --codex-home (HOME is not set)".into());
             }
         }
-        discover(&roots).map_err(|e| e.to_string())
+        roots
     }
 }

@@ -3,6 +3,7 @@
 mod events;
 mod human;
 mod inputs;
+mod report;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Print the event stream of Codex rollouts, one line per event (or JSONL with --json).
     Events(events::EventsArgs),
+    /// Token usage and cost of Codex sessions, grouped by day, model, repo, session, ….
+    Report(report::ReportArgs),
 }
 
 /// Exit codes.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Events(args) => events::run(args),
+        Command::Report(args) => report::run(args),
     };
     ExitCode::from(code)
 }

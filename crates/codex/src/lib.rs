@@ -10,6 +10,7 @@
 
 mod accounting;
 mod classify;
+mod config;
 mod discover;
 mod lines;
 pub mod names;
@@ -18,6 +19,7 @@ mod reader;
 mod warning;
 
 pub use accounting::{Accountant, RowOutcome, Totals};
+pub use config::{CodexConfig, ConfigError};
 pub use discover::{DiscoverError, RolloutFile, default_codex_home, discover, discover_home};
 pub use reader::{ReadError, ReadMode, ReadOptions, ReaderState, RolloutReader};
 pub use warning::{FileStats, Warning, WarningKind};

@@ -17,12 +17,16 @@
 
 mod book;
 mod error;
+pub mod ledger;
 mod litellm;
 mod model;
 mod normalise;
 
 pub use book::{PriceBook, Resolved};
 pub use error::{ParseServiceTierError, PriceError};
+pub use ledger::{
+    Dimension, Ledger, LedgerRow, PromptClass, RowKey, ThreadFacts, TierPolicy, UsageBucket,
+};
 pub use model::{CostBreakdown, LongContextTier, ModelPrice, ServiceTier, TierRates};
 
 /// Environment variable naming a price-book override file (`.json`: LiteLLM shape, anything

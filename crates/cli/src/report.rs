@@ -1,0 +1,235 @@
+//! `agentobs report`: usage and cost, grouped.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use agentobs_codex::CodexConfig;
+use agentobs_cost::{Dimension, PriceBook, ServiceTier, TierPolicy};
+use agentobs_report::{DeveloperFallback, ReportOptions, TaskRule};
+
+use crate::exit;
+use crate::inputs::InputArgs;
+
+/// Arguments of `agentobs report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Group by these dimensions, comma-separated: day, week, month, session, model, repo,
+    /// branch, developer, originator, source, task_type.
+    #[arg(
+        long = "by",
+        value_name = "DIMS",
+        default_value = "day",
+        value_delimiter = ','
+    )]
+    by: Vec<String>,
+    /// First date to include (YYYY-MM-DD or YYYYMMDD, in --timezone).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Last date to include (inclusive).
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// IANA time zone for days, weeks, months and dates (default: the system's).
+    #[arg(long, value_name = "TZ")]
+    timezone: Option<String>,
+    /// Write JSON (agentobs.report/v1) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Price-book override: TOML, or LiteLLM JSON (`.json`). Also $AGENTOBS_PRICE_BOOK.
+    #[arg(long, value_name = "FILE")]
+    price_book: Option<PathBuf>,
+    /// Service tier to bill: auto (from the session, else Codex config.toml), standard,
+    /// priority, flex or batch.
+    #[arg(long, value_name = "TIER", default_value = "auto")]
+    service_tier: String,
+    /// Read every file afresh, without the cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Developer when a session names no account: user ($USER), git-author, none.
+    #[arg(long, value_name = "SOURCE", default_value = "user")]
+    developer_from: String,
+    /// Task-type rule LABEL=REGEX matched on a session's first prompt; repeatable, first match wins.
+    #[arg(long = "task-rule", value_name = "LABEL=REGEX")]
+    task_rules: Vec<String>,
+    /// Task type of sessions no rule matches.
+    #[arg(long, value_name = "LABEL", default_value = "other")]
+    task_default: String,
+    /// Skip (with a warning) lines longer than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_line_bytes: usize,
+}
+
+fn date(s: &str) -> Result<jiff::civil::Date, String> {
+    let norm = if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..])
+    } else {
+        s.to_owned()
+    };
+    norm.parse::<jiff::civil::Date>()
+        .map_err(|e| format!("bad date {s:?}: {e}"))
+}
+
+fn usage(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("agentobs report: {msg}");
+    exit::USAGE
+}
+
+pub fn run(args: ReportArgs) -> u8 {
+    let mut group_by = Vec::new();
+    for d in args.by.iter().filter(|d| !d.trim().is_empty()) {
+        match d.parse::<Dimension>() {
+            Ok(d) if !group_by.contains(&d) => group_by.push(d),
+            Ok(_) => {}
+            Err(e) => return usage(e),
+        }
+    }
+    let (since, until) = match (
+        args.since.as_deref().map(date).transpose(),
+        args.until.as_deref().map(date).transpose(),
+    ) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => return usage(e),
+    };
+    let timezone = match &args.timezone {
+        Some(tz) => match jiff::tz::TimeZone::get(tz) {
+            Ok(t) => t,
+            Err(e) => return usage(format!("unknown time zone {tz:?}: {e}")),
+        },
+        None => jiff::tz::TimeZone::system(),
+    };
+    let mut book = PriceBook::embedded();
+    let override_path = args.price_book.clone().or_else(|| {
+        std::env::var_os(agentobs_cost::PRICE_BOOK_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    if let Some(p) = override_path {
+        match PriceBook::load_file(&p) {
+            Ok(extra) => book.overlay(extra),
+            Err(e) => return usage(e),
+        }
+    }
+    let developer: DeveloperFallback = match args.developer_from.parse() {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    let mut task_rules = Vec::new();
+    for r in &args.task_rules {
+        match r.parse::<TaskRule>() {
+            Ok(r) => task_rules.push(r),
+            Err(e) => return usage(e),
+        }
+    }
+    let files = match args.inputs.files() {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    let roots = args.inputs.roots();
+    let tier = if args.service_tier == "auto" {
+        // Rollouts don't record the tier: take the configured one of the first home that has it.
+        let default = roots
+            .iter()
+            .filter_map(|h| CodexConfig::load(h).ok())
+            .find_map(|c| c.service_tier)
+            .and_then(|t| t.parse::<ServiceTier>().ok());
+        TierPolicy {
+            forced: None,
+            default,
+        }
+    } else {
+        match args.service_tier.parse::<ServiceTier>() {
+            Ok(t) => TierPolicy {
+                forced: Some(t),
+                default: None,
+            },
+            Err(_) => {
+                return usage(format!(
+                    "unknown service tier {:?} (auto, standard, priority, flex, batch)",
+                    args.service_tier
+                ));
+            }
+        }
+    };
+    let opts = ReportOptions {
+        group_by,
+        timezone,
+        since,
+        until,
+        price_book: book,
+        tier,
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            agentobs_report::default_cache_dir()
+        },
+        max_line_bytes: args.max_line_bytes,
+        developer,
+        task_rules,
+        default_task: args.task_default.clone(),
+    };
+    let progress = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let ticker = (std::io::stderr().is_terminal() && files.len() >= 200).then(|| {
+        let (progress, done, n) = (progress.clone(), done.clone(), files.len());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(150));
+                eprint!(
+                    "\rreading rollouts: {}/{n}",
+                    progress.load(Ordering::Relaxed)
+                );
+            }
+            eprint!("\r\x1b[K");
+        })
+    });
+    let (report, info) = agentobs_report::run(&files, &roots, &opts, &progress);
+    done.store(true, Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+    }
+    if let Some(r) = &info.cache_rebuilt {
+        eprintln!("note: {r}");
+    }
+    if let Some(e) = &info.cache_error {
+        eprintln!("warning: could not write the cache: {e}");
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let res = if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out))
+    } else {
+        for w in &report.warnings {
+            if w.line > 0 {
+                eprintln!("warning: {}:{}: {}", w.path, w.line, w.message);
+            } else {
+                eprintln!("warning: {}: {}", w.path, w.message);
+            }
+        }
+        let mut text = report.table(100);
+        if !report.totals.unpriced_models.is_empty() {
+            text.push_str(&format!(
+                "n/a: no price for {}\n",
+                report.totals.unpriced_models.join(", ")
+            ));
+        }
+        if !report.totals.inferred_models.is_empty() {
+            text.push_str(&format!(
+                "*: model inferred for some sessions ({})\n",
+                report.totals.inferred_models.join(", ")
+            ));
+        }
+        out.write_all(text.as_bytes())
+    };
+    if let Err(e) = res
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("agentobs report: {e}");
+        return 1;
+    }
+    exit::OK
+}

@@ -1,0 +1,127 @@
+//! Usage and cost reports over agent sessions.
+//!
+//! [`run`] finds the rollouts, reads them in parallel through a resumable per-file
+//! [`cache`](Cache) (rollouts are append-only: a re-run reads only new bytes), prices every
+//! request with the [`PriceBook`](agentobs_cost::PriceBook) and groups the result with a
+//! [`Ledger`](agentobs_cost::Ledger) into a [`Report`].
+
+mod cache;
+mod facts;
+mod report;
+mod scan;
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
+
+use agentobs_codex::RolloutFile;
+use agentobs_cost::{Dimension, Ledger, PriceBook, TierPolicy};
+
+pub use cache::{Cache, FileKey, default_dir as default_cache_dir};
+pub use facts::{DeveloperFallback, FactMaker, TaskRule, normalize_remote};
+pub use report::{Figures, REPORT_SCHEMA, Report, ReportWarning, Row};
+pub use scan::{FileSummary, ScanStats, scan};
+
+/// Everything a report run needs.
+pub struct ReportOptions {
+    /// Grouping dimensions.
+    pub group_by: Vec<Dimension>,
+    /// Time zone of calendar dimensions and date filters.
+    pub timezone: jiff::tz::TimeZone,
+    /// First local date to include.
+    pub since: Option<jiff::civil::Date>,
+    /// Last local date to include.
+    pub until: Option<jiff::civil::Date>,
+    /// Prices.
+    pub price_book: PriceBook,
+    /// Service tier choice.
+    pub tier: TierPolicy,
+    /// Cache folder; `None` reads everything afresh.
+    pub cache_dir: Option<PathBuf>,
+    /// Lines longer than this are skipped with a warning.
+    pub max_line_bytes: usize,
+    /// Developer when the session names no account.
+    pub developer: DeveloperFallback,
+    /// Task-type rules.
+    pub task_rules: Vec<TaskRule>,
+    /// Task type when no rule matches.
+    pub default_task: String,
+}
+
+/// What a run did besides the report.
+#[derive(Debug, Default)]
+pub struct RunInfo {
+    /// File counts.
+    pub scan: ScanStats,
+    /// Set when the cache on disk was ignored, with the reason.
+    pub cache_rebuilt: Option<String>,
+    /// Set when the cache could not be written.
+    pub cache_error: Option<String>,
+}
+
+/// Reads `files` (found under `roots`) and builds the report.
+pub fn run(
+    files: &[RolloutFile],
+    roots: &[PathBuf],
+    opts: &ReportOptions,
+    progress: &AtomicUsize,
+) -> (Report, RunInfo) {
+    let mut info = RunInfo::default();
+    let mut cache = opts
+        .cache_dir
+        .as_ref()
+        .map(|d| Cache::load(d, &format!("max_line_bytes={}", opts.max_line_bytes)));
+    if let Some(c) = &cache {
+        info.cache_rebuilt = c.rebuilt.clone();
+    }
+    let (summaries, stats) = scan(files, cache.as_mut(), opts.max_line_bytes, progress);
+    info.scan = stats;
+    if let Some(mut c) = cache {
+        let seen: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
+            .chain(roots.iter().cloned())
+            .collect();
+        c.retain_seen(&roots, &seen);
+        if let Err(e) = c.save() {
+            info.cache_error = Some(e.to_string());
+        }
+    }
+    let mut maker = FactMaker::new(
+        opts.developer,
+        opts.task_rules.clone(),
+        opts.default_task.clone(),
+    );
+    let mut ledger = Ledger::new(
+        opts.group_by.clone(),
+        opts.timezone.clone(),
+        opts.price_book.clone(),
+        opts.tier,
+    )
+    .with_dates(opts.since, opts.until);
+    let facts: Vec<_> = summaries
+        .iter()
+        .map(|(f, s)| {
+            maker.facts(
+                &s.ctx,
+                s.first_prompt.as_deref(),
+                &f.path.display().to_string(),
+            )
+        })
+        .collect();
+    for f in &facts {
+        if let Some(p) = &f.parent_id {
+            ledger.link(&f.thread_id, p);
+        }
+    }
+    let mut warnings = Vec::new();
+    for ((_, s), f) in summaries.iter().zip(&facts) {
+        ledger.add_thread(f, &s.buckets);
+        warnings.extend(s.warnings.iter().map(|w| ReportWarning {
+            path: w.path.to_string(),
+            line: w.line,
+            message: w.message.clone(),
+        }));
+    }
+    (Report::from_ledger(&ledger, warnings), info)
+}

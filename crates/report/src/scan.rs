@@ -1,0 +1,199 @@
+//! Reading rollouts into per-file usage summaries, in parallel, through the cache.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use agentobs_codex::{ReadOptions, ReaderState, RolloutFile, RolloutReader, Warning, WarningKind};
+use agentobs_cost::ServiceTier;
+use agentobs_cost::ledger::{UsageBucket, add_request};
+use agentobs_schema::{EventKind, SessionContext};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{Cache, FileKey};
+
+/// Longest first prompt kept for task-type rules.
+const FIRST_PROMPT_CHARS: usize = 4096;
+
+/// What one rollout contributes to a report.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FileSummary {
+    /// The session context at the end of the file.
+    pub ctx: Arc<SessionContext>,
+    /// The thread's first prompt (truncated), for task-type rules. Never printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_prompt: Option<String>,
+    /// Usage buckets.
+    pub buckets: Vec<UsageBucket>,
+    /// Problems found while reading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+/// A file's summary and the reader state to resume it from.
+pub(crate) struct Scanned {
+    pub summary: FileSummary,
+    pub state: ReaderState,
+}
+
+fn options(max_line_bytes: usize) -> ReadOptions {
+    ReadOptions {
+        include_content: true,
+        max_line_bytes,
+        ..ReadOptions::tokens()
+    }
+}
+
+/// Reads a file from the start, or from `resume` with the summary so far.
+pub(crate) fn scan_file(
+    path: &Path,
+    resume: Option<(ReaderState, FileSummary)>,
+    max_line_bytes: usize,
+) -> Scanned {
+    let opts = options(max_line_bytes);
+    let (reader, mut summary) = match resume {
+        Some((state, mut summary)) => {
+            // Notices about an incomplete tail are re-evaluated on every read.
+            summary
+                .warnings
+                .retain(|w| w.kind != WarningKind::Incomplete);
+            (RolloutReader::resume(path, state, opts), summary)
+        }
+        None => (RolloutReader::open(path, opts), FileSummary::default()),
+    };
+    let mut reader = match reader {
+        Ok(r) => r,
+        Err(e) => {
+            summary.warnings.push(Warning {
+                path: path.display().to_string().into(),
+                line: 0,
+                kind: WarningKind::Io,
+                message: e.source.to_string(),
+            });
+            return Scanned {
+                summary,
+                state: ReaderState::default(),
+            };
+        }
+    };
+    for item in reader.by_ref() {
+        match item {
+            Ok(event) => match &event.kind {
+                EventKind::TokenUsage(u) => {
+                    let ctx = &event.ctx;
+                    let tier = ctx
+                        .service_tier
+                        .as_deref()
+                        .and_then(|t| t.parse::<ServiceTier>().ok());
+                    add_request(
+                        &mut summary.buckets,
+                        event.at,
+                        ctx.model.as_deref().unwrap_or("unknown"),
+                        ctx.model_inferred,
+                        tier,
+                        u.prompt_tokens.unwrap_or(u.usage.input_tokens),
+                        u.usage,
+                    );
+                }
+                EventKind::UserPrompt(p) if summary.first_prompt.is_none() => {
+                    summary.first_prompt = p
+                        .text
+                        .value()
+                        .map(|t| t.chars().take(FIRST_PROMPT_CHARS).collect());
+                }
+                _ => {}
+            },
+            Err(w) => summary.warnings.push(w),
+        }
+    }
+    let state = reader.into_state();
+    summary.ctx = state.context().clone();
+    Scanned { summary, state }
+}
+
+/// Counts of a scan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ScanStats {
+    /// Files read from the start.
+    pub read: usize,
+    /// Files resumed from a cached offset.
+    pub resumed: usize,
+    /// Files taken from the cache unchanged.
+    pub cached: usize,
+}
+
+/// Reads every file (in parallel), using and updating `cache` when given.
+/// `progress` is bumped once per file.
+pub fn scan(
+    files: &[RolloutFile],
+    cache: Option<&mut Cache>,
+    max_line_bytes: usize,
+    progress: &AtomicUsize,
+) -> (Vec<(RolloutFile, FileSummary)>, ScanStats) {
+    let mut stats = ScanStats::default();
+    let Some(cache) = cache else {
+        let out: Vec<_> = files
+            .par_iter()
+            .map(|f| {
+                let s = scan_file(&f.path, None, max_line_bytes);
+                progress.fetch_add(1, Ordering::Relaxed);
+                (f.clone(), s.summary)
+            })
+            .collect();
+        stats.read = out.len();
+        return (out, stats);
+    };
+    enum Plan {
+        Fresh,
+        Resume(ReaderState, FileSummary),
+        Cached(FileSummary),
+    }
+    let plans: Vec<(RolloutFile, FileKey, Plan)> = files
+        .iter()
+        .map(|f| {
+            let key = FileKey::of(f);
+            let plan = match cache.lookup(&f.path, &key) {
+                crate::cache::Lookup::Unchanged(s) => Plan::Cached(s),
+                crate::cache::Lookup::Grown(state, s) => Plan::Resume(state, s),
+                crate::cache::Lookup::Miss => Plan::Fresh,
+            };
+            (f.clone(), key, plan)
+        })
+        .collect();
+    for (_, _, p) in &plans {
+        match p {
+            Plan::Fresh => stats.read += 1,
+            Plan::Resume(..) => stats.resumed += 1,
+            Plan::Cached(_) => stats.cached += 1,
+        }
+    }
+    let results: Vec<(RolloutFile, FileKey, Option<Scanned>, FileSummary)> = plans
+        .into_par_iter()
+        .map(|(f, key, plan)| {
+            let r = match plan {
+                Plan::Cached(s) => (f, key, None, s),
+                Plan::Fresh => {
+                    let s = scan_file(&f.path, None, max_line_bytes);
+                    let summary = s.summary.clone();
+                    (f, key, Some(s), summary)
+                }
+                Plan::Resume(state, summary) => {
+                    let s = scan_file(&f.path, Some((state, summary)), max_line_bytes);
+                    let summary = s.summary.clone();
+                    (f, key, Some(s), summary)
+                }
+            };
+            progress.fetch_add(1, Ordering::Relaxed);
+            r
+        })
+        .collect();
+    let mut out = Vec::with_capacity(results.len());
+    for (f, key, scanned, summary) in results {
+        if let Some(s) = scanned {
+            cache.store(&f.path, key, s.summary, s.state);
+        }
+        out.push((f, summary));
+    }
+    (out, stats)
+}
