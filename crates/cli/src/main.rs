@@ -22,7 +22,7 @@ enum Command {
     /// Print the event stream of Codex rollouts, one line per event (or JSONL with --json).
     Events(events::EventsArgs),
     /// Token usage and cost of Codex sessions, grouped by day, model, repo, session, ….
-    Report(report::ReportArgs),
+    Report(Box<report::ReportArgs>),
 }
 
 /// Exit codes.
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Events(args) => events::run(args),
-        Command::Report(args) => report::run(args),
+        Command::Report(args) => report::run(*args),
     };
     ExitCode::from(code)
 }

@@ -90,7 +90,7 @@ pub enum Lookup {
     /// Same file, same bytes: use the summary.
     Unchanged(FileSummary),
     /// The file grew: resume from the state with the summary so far.
-    Grown(ReaderState, FileSummary),
+    Grown(Box<ReaderState>, FileSummary),
     /// Read from the start.
     Miss,
 }
@@ -179,7 +179,9 @@ impl Cache {
         }
         let summary = entry.summary.clone();
         match self.states().get(path) {
-            Some(state) if state.offset <= key.size => Lookup::Grown(state.clone(), summary),
+            Some(state) if state.offset <= key.size => {
+                Lookup::Grown(Box::new(state.clone()), summary)
+            }
             _ => Lookup::Miss,
         }
     }

@@ -146,7 +146,7 @@ pub fn scan(
     };
     enum Plan {
         Fresh,
-        Resume(ReaderState, FileSummary),
+        Resume(Box<ReaderState>, FileSummary),
         Cached(FileSummary),
     }
     let plans: Vec<(RolloutFile, FileKey, Plan)> = files
@@ -179,7 +179,7 @@ pub fn scan(
                     (f, key, Some(s), summary)
                 }
                 Plan::Resume(state, summary) => {
-                    let s = scan_file(&f.path, Some((state, summary)), max_line_bytes);
+                    let s = scan_file(&f.path, Some((*state, summary)), max_line_bytes);
                     let summary = s.summary.clone();
                     (f, key, Some(s), summary)
                 }
