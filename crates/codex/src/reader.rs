@@ -124,6 +124,11 @@ pub struct ReaderState {
     last_prompt: Option<(Option<String>, u64)>,
     calls: HashMap<String, PendingCall>,
     exec: HashMap<String, ExecInfo>,
+    record_mode: bool,
+    records_since_count: u32,
+    record_total: Option<TokenUsage>,
+    last_count_billed: Option<TokenUsage>,
+    seen_responses: std::collections::HashSet<String>,
 }
 
 impl ReaderState {
@@ -935,12 +940,9 @@ impl Parts<'_> {
             RowOutcome::Billed(usage) => {
                 stats.billed_rows += 1;
                 self.ensure_model();
-                let prompt_tokens = detail
-                    .last
-                    .filter(|l| l.input_tokens <= usage.input_tokens.max(l.input_tokens))
-                    .map(|l| l.input_tokens)
-                    .filter(|_| detail.last == Some(usage))
-                    .unwrap_or(usage.input_tokens);
+                // The price tier follows the prompt of the request: the last request's when
+                // the source says, else the billed input.
+                let prompt_tokens = detail.last.map_or(usage.input_tokens, |l| l.input_tokens);
                 self.emit(
                     at,
                     n,
@@ -961,36 +963,68 @@ impl Parts<'_> {
         }
     }
 
+    /// `token_usage_record` (0.169+): one per model response, with the response's own usage.
+    /// Once a file has them they are authoritative: per-response usage deduplicated by
+    /// response id needs no cumulative arithmetic, and `token_count` rows only move the
+    /// baseline. (The record's thread total does not follow `token_count`'s overflow reset, so
+    /// the two totals must never be mixed.)
     fn usage_record(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
         let rec = match src.parse::<raw::TokenUsageRecord>() {
             Ok(r) => r,
             Err(e) => return self.bad(n, "token_usage_record", &e),
         };
-        let last = rec.usage.map(to_usage);
-        let outcome = if let Some(total) = rec.thread_token_usage {
-            let total = Totals::from(total);
-            let o = self
-                .st
-                .acct
-                .on_total(total, self.st.context_window, self.st.replaying);
-            (o, Some(total.usage))
-        } else if let Some(l) = last {
-            (self.st.acct.on_last_only(l, self.st.replaying), None)
-        } else {
+        if self.st.replaying {
+            if let Some(id) = rec.response_id {
+                self.remember_response(id);
+            }
+            self.st.stats.replayed_rows += 1;
             return;
+        }
+        let thread_total = rec.thread_token_usage.map(Totals::from);
+        let usage = match (rec.usage.map(to_usage), thread_total, self.st.record_total) {
+            (Some(u), _, _) => u,
+            (None, Some(t), Some(prev)) => t.usage.delta_since(&prev),
+            (None, Some(t), None) => t.usage,
+            (None, None, _) => return,
+        };
+        if thread_total.is_some() {
+            self.st.record_total = thread_total.map(|t| t.usage);
+        }
+        self.st.record_mode = true;
+        self.st.records_since_count += 1;
+        // A token_count row of this response that came first (and billed) already counted it.
+        let already_by_token_count = self.st.last_count_billed.take() == Some(usage);
+        let repeated = rec
+            .response_id
+            .as_ref()
+            .is_some_and(|id| self.st.seen_responses.contains(id));
+        if let Some(id) = rec.response_id.clone() {
+            self.remember_response(id);
+        }
+        let outcome = if repeated || already_by_token_count || usage.is_zero() {
+            RowOutcome::Unchanged
+        } else {
+            RowOutcome::Billed(usage)
         };
         self.bill(
-            outcome.0,
+            outcome,
             at,
             n,
             UsageDetail {
-                last,
-                cumulative: outcome.1,
+                last: Some(usage),
+                cumulative: thread_total.map(|t| t.usage),
                 window: None,
                 turn_id: rec.turn_id,
                 response_id: rec.response_id,
             },
         );
+    }
+
+    fn remember_response(&mut self, id: String) {
+        if self.st.seen_responses.len() >= MAX_PENDING_CALLS {
+            self.st.seen_responses.clear();
+        }
+        self.st.seen_responses.insert(id);
     }
 
     fn token_count(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
@@ -1059,6 +1093,18 @@ impl Parts<'_> {
         } else {
             return; // `info: null`: rate limits only.
         };
+        if self.st.record_mode && std::mem::take(&mut self.st.records_since_count) > 0 {
+            // The response's record billed it; this row only keeps the baseline right.
+            let outcome = match outcome {
+                RowOutcome::Billed(_) => RowOutcome::Unchanged,
+                other => other,
+            };
+            return self.bill(outcome, at, n, detail);
+        }
+        // No record since the last row (none in this file, or it was lost): this row bills.
+        if let RowOutcome::Billed(u) = outcome {
+            self.st.last_count_billed = Some(detail.last.unwrap_or(u));
+        }
         self.bill(outcome, at, n, detail);
     }
 
