@@ -11,19 +11,20 @@ use memchr::memchr;
 /// The envelope header of a compact line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Header<'a> {
-    pub ts: &'a str,
-    pub kind: &'a str,
-    pub sub: Option<&'a str>,
+    pub ts: &'a [u8],
+    pub kind: &'a [u8],
+    pub sub: Option<&'a [u8]>,
 }
 
-/// A JSON string body without escapes, up to its closing quote.
-fn plain_string(b: &[u8]) -> Option<(&str, &[u8])> {
+/// A JSON string body without escapes, up to its closing quote. Bytes: the caller compares
+/// them with known names and converts only what it keeps.
+fn plain_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
     let q = memchr(b'"', b)?;
     let s = &b[..q];
     if memchr(b'\\', s).is_some() {
         return None;
     }
-    Some((std::str::from_utf8(s).ok()?, &b[q + 1..]))
+    Some((s, &b[q + 1..]))
 }
 
 pub(crate) fn compact_header(line: &[u8]) -> Option<Header<'_>> {
@@ -48,10 +49,12 @@ pub(crate) fn compact_header(line: &[u8]) -> Option<Header<'_>> {
 }
 
 /// For a compact `item_completed` line: the completed item's type, when it is near the start.
-pub(crate) fn completed_item_type(line: &[u8]) -> Option<&str> {
+pub(crate) fn completed_item_type(line: &[u8]) -> Option<&[u8]> {
     const KEY: &[u8] = b"\"item\":{\"type\":\"";
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(KEY));
     let window = &line[..line.len().min(512)];
-    let at = memchr::memmem::find(window, KEY)?;
+    let at = FINDER.find(window)?;
     plain_string(&line[at + KEY.len()..]).map(|(s, _)| s)
 }
 
@@ -62,10 +65,10 @@ mod tests {
     #[test]
     fn reads_compact_headers() {
         let h = compact_header(br#"{"timestamp":"2026-11-25T08:21:10.485Z","ordinal":13,"type":"event_msg","payload":{"type":"token_count","info":null}}"#).unwrap();
-        assert_eq!(h.kind, "event_msg");
-        assert_eq!(h.sub, Some("token_count"));
+        assert_eq!(h.kind, b"event_msg");
+        assert_eq!(h.sub, Some(&b"token_count"[..]));
         let h = compact_header(br#"{"timestamp":"2025-10-01T00:00:00.000Z","type":"session_meta","payload":{"id":"x"}}"#).unwrap();
-        assert_eq!((h.kind, h.sub), ("session_meta", None));
+        assert_eq!((h.kind, h.sub), (&b"session_meta"[..], None));
     }
 
     #[test]
@@ -89,6 +92,6 @@ mod tests {
     #[test]
     fn finds_item_type() {
         let l = br#"{"timestamp":"t","type":"event_msg","payload":{"type":"item_completed","thread_id":"a","turn_id":"b","item":{"type":"UserMessage","id":"c"}}}"#;
-        assert_eq!(completed_item_type(l), Some("UserMessage"));
+        assert_eq!(completed_item_type(l), Some(&b"UserMessage"[..]));
     }
 }

@@ -12,6 +12,7 @@ mod accounting;
 mod classify;
 mod config;
 mod discover;
+mod fastpath;
 mod lines;
 pub mod names;
 mod raw;

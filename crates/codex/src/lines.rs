@@ -20,7 +20,10 @@ pub(crate) struct Line<'a> {
 /// Splits a reader into lines without ever holding more than `max_line` bytes of one line.
 pub(crate) struct LineReader<R> {
     inner: R,
+    /// Holds exactly the bytes read and not yet discarded (`buf.len() == end`); its capacity
+    /// is `cap`. Reading appends into spare capacity, so the buffer is never zeroed.
     buf: Vec<u8>,
+    cap: usize,
     start: usize,
     end: usize,
     eof: bool,
@@ -34,9 +37,24 @@ const INITIAL_BUF: usize = 256 * 1024;
 
 impl<R: Read> LineReader<R> {
     pub fn new(inner: R, start_offset: u64, start_line: u64, max_line: usize) -> Self {
+        Self::with_buffer(inner, start_offset, start_line, max_line, INITIAL_BUF)
+    }
+
+    /// Like `new`, with the first buffer sized for input of about `expected` bytes (it grows
+    /// for long lines): most rollouts are far smaller than the default buffer, and zeroing
+    /// 256 KiB per file shows up when reading thousands of them.
+    pub fn with_buffer(
+        inner: R,
+        start_offset: u64,
+        start_line: u64,
+        max_line: usize,
+        expected: usize,
+    ) -> Self {
+        let cap = expected.clamp(4096, INITIAL_BUF);
         LineReader {
             inner,
-            buf: vec![0; INITIAL_BUF],
+            buf: Vec::with_capacity(cap),
+            cap,
             start: 0,
             end: 0,
             eof: false,
@@ -63,38 +81,32 @@ impl<R: Read> LineReader<R> {
 
     fn fill(&mut self) -> io::Result<usize> {
         if self.start > 0 && self.start == self.end {
+            self.buf.clear();
             self.start = 0;
             self.end = 0;
         }
-        if self.end == self.buf.len() {
+        if self.end == self.cap {
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
+                self.buf.truncate(self.end);
                 self.start = 0;
             } else {
-                let grown = (self.buf.len() * 2)
-                    .min(self.max_line + 1)
-                    .max(self.buf.len());
-                if grown == self.buf.len() {
+                let grown = (self.cap * 2).min(self.max_line + 1).max(self.cap);
+                if grown == self.cap {
                     return Ok(0);
                 }
-                self.buf.resize(grown, 0);
+                self.cap = grown;
+                self.buf.reserve_exact(self.cap - self.buf.len());
             }
         }
-        loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(0);
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
+        let want = (self.cap - self.end) as u64;
+        let n = self.inner.by_ref().take(want).read_to_end(&mut self.buf)?;
+        self.end = self.buf.len();
+        if n == 0 {
+            self.eof = true;
         }
+        Ok(n)
     }
 
     /// The next line, or `None` at end of input.

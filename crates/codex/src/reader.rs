@@ -191,7 +191,11 @@ impl RolloutReader<File> {
             path: path.display().to_string(),
             source,
         })?;
-        Ok(Self::new(file, path.display().to_string(), opts))
+        let expected = file.metadata().map_or(0, |m| m.len() as usize + 1);
+        let mut r = Self::new(file, path.display().to_string(), opts);
+        r.lines =
+            LineReader::with_buffer(r.lines.into_inner(), 0, 0, r.opts.max_line_bytes, expected);
+        Ok(r)
     }
 
     /// Opens a file and continues from a saved state (the file must have only grown).
@@ -205,12 +209,16 @@ impl RolloutReader<File> {
                 path: path.display().to_string(),
                 source,
             })?;
+        let expected = file
+            .metadata()
+            .map_or(0, |m| m.len().saturating_sub(state.offset) as usize + 1);
         let mut r = Self::new(file, path.display().to_string(), opts);
-        r.lines = LineReader::new(
+        r.lines = LineReader::with_buffer(
             r.lines.into_inner(),
             state.offset,
             state.line,
             r.opts.max_line_bytes,
+            expected,
         );
         r.st = state;
         Ok(r)
@@ -580,30 +588,61 @@ impl Parts<'_> {
     }
 
     /// Decides from the header alone whether a compact line is needed.
-    fn wanted(&self, k: &str, sub: Option<&str>, bytes: &[u8]) -> bool {
-        match k {
-            kind::SESSION_META | kind::TURN_CONTEXT | kind::TOKEN_USAGE_RECORD => true,
-            kind::WORLD_STATE => false,
-            kind::COMPACTED => self.full(),
-            kind::EVENT_MSG => match sub {
-                Some(ev::TOKEN_COUNT | ev::TASK_STARTED | ev::TURN_STARTED) => true,
-                Some(ev::THREAD_SETTINGS_APPLIED) => true,
-                Some(ev::USER_MESSAGE) => self.wants_first_prompt(),
-                Some(ev::ITEM_COMPLETED) => match completed_item_type(bytes) {
-                    Some("UserMessage") => self.wants_first_prompt(),
-                    Some("CommandExecution") => self.full(),
+    fn wanted(&self, k: &[u8], sub: Option<&[u8]>, bytes: &[u8]) -> bool {
+        let is = |a: &[u8], b: &str| a == b.as_bytes();
+        let any = |a: &[u8], list: &[&str]| list.iter().any(|b| is(a, b));
+        if any(
+            k,
+            &[
+                kind::SESSION_META,
+                kind::TURN_CONTEXT,
+                kind::TOKEN_USAGE_RECORD,
+            ],
+        ) {
+            return true;
+        }
+        if is(k, kind::WORLD_STATE) {
+            return false;
+        }
+        if is(k, kind::COMPACTED) {
+            return self.full();
+        }
+        if is(k, kind::EVENT_MSG) {
+            let Some(sub) = sub else { return true };
+            if any(
+                sub,
+                &[
+                    ev::TOKEN_COUNT,
+                    ev::TASK_STARTED,
+                    ev::TURN_STARTED,
+                    ev::THREAD_SETTINGS_APPLIED,
+                ],
+            ) {
+                return true;
+            }
+            if is(sub, ev::USER_MESSAGE) {
+                return self.wants_first_prompt();
+            }
+            if is(sub, ev::ITEM_COMPLETED) {
+                return match completed_item_type(bytes) {
+                    Some(b"UserMessage") => self.wants_first_prompt(),
+                    Some(b"CommandExecution") => self.full(),
                     Some(_) => false,
                     None => true,
-                },
-                Some(s) if ev::CONTENT_ONLY.contains(&s) => false,
-                _ => self.full(),
-            },
-            kind::RESPONSE_ITEM => match sub {
-                Some(s) if item::CONTENT_ONLY.contains(&s) => false,
-                _ => self.full(),
-            },
-            _ => true,
+                };
+            }
+            if any(sub, ev::CONTENT_ONLY) {
+                return false;
+            }
+            return self.full();
         }
+        if is(k, kind::RESPONSE_ITEM) {
+            return match sub {
+                Some(s) if any(s, item::CONTENT_ONLY) => false,
+                _ => self.full(),
+            };
+        }
+        true
     }
 
     fn line(&mut self, bytes: &[u8], number: u64) {
@@ -626,11 +665,26 @@ impl Parts<'_> {
                 self.st.stats.skipped += 1;
                 return;
             }
-            self.st.stats.parsed += 1;
-            let at = self.timestamp(Some(h.ts), number);
-            self.dispatch(h.kind, h.sub, Src::Line(bytes), at, number);
-            return;
+            // Only lines we keep pay for UTF-8 checks of their header.
+            fn text(b: &[u8]) -> Option<&str> {
+                std::str::from_utf8(b).ok()
+            }
+            if let (Some(ts), Some(k)) = (text(h.ts), text(h.kind)) {
+                let sub = match h.sub.map(text) {
+                    Some(None) => return self.slow_line(bytes, number),
+                    other => other.flatten(),
+                };
+                self.st.stats.parsed += 1;
+                let at = self.timestamp(Some(ts), number);
+                self.dispatch(k, sub, Src::Line(bytes), at, number);
+                return;
+            }
         }
+        self.slow_line(bytes, number);
+    }
+
+    /// Any line the compact prefilter could not classify: parsed in full.
+    fn slow_line(&mut self, bytes: &[u8], number: u64) {
         self.st.stats.parsed += 1;
         let env = match serde_json::from_slice::<LooseEnvelope<'_>>(bytes) {
             Ok(env) => env,
@@ -778,7 +832,14 @@ impl Parts<'_> {
     }
 
     fn session_meta(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
-        let meta = match src.parse::<raw::SessionMeta<'_>>() {
+        let fast = match src {
+            Src::Line(b) => crate::fastpath::session_meta(b),
+            Src::Raw(_) => None,
+        };
+        let meta = match fast
+            .map(Ok)
+            .unwrap_or_else(|| src.parse::<raw::SessionMeta<'_>>())
+        {
             Ok(m) => m,
             Err(e) => return self.bad(n, "session_meta", &e),
         };
@@ -893,7 +954,14 @@ impl Parts<'_> {
     }
 
     fn turn_context(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
-        let tc = match src.parse::<raw::TurnContext<'_>>() {
+        let fast = match src {
+            Src::Line(b) => crate::fastpath::turn_context(b),
+            Src::Raw(_) => None,
+        };
+        let tc = match fast
+            .map(Ok)
+            .unwrap_or_else(|| src.parse::<raw::TurnContext<'_>>())
+        {
             Ok(t) => t,
             Err(e) => return self.bad(n, "turn_context", &e),
         };
@@ -969,7 +1037,14 @@ impl Parts<'_> {
     /// baseline. (The record's thread total does not follow `token_count`'s overflow reset, so
     /// the two totals must never be mixed.)
     fn usage_record(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
-        let rec = match src.parse::<raw::TokenUsageRecord>() {
+        let fast = match src {
+            Src::Line(b) => crate::fastpath::usage_record(b),
+            Src::Raw(_) => None,
+        };
+        let rec = match fast
+            .map(Ok)
+            .unwrap_or_else(|| src.parse::<raw::TokenUsageRecord>())
+        {
             Ok(r) => r,
             Err(e) => return self.bad(n, "token_usage_record", &e),
         };
@@ -1028,9 +1103,20 @@ impl Parts<'_> {
     }
 
     fn token_count(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
-        let tc = match src.parse::<raw::TokenCount<'_>>() {
-            Ok(t) => t,
-            Err(e) => return self.bad(n, "token_count", &e),
+        // Token mode needs no rate limits: read the compact form by hand when it is one.
+        let fast = match src {
+            Src::Line(b) if !self.full() => crate::fastpath::token_count_info(b),
+            _ => None,
+        };
+        let tc = match fast {
+            Some(info) => raw::TokenCount {
+                info,
+                ..raw::TokenCount::default()
+            },
+            None => match src.parse::<raw::TokenCount<'_>>() {
+                Ok(t) => t,
+                Err(e) => return self.bad(n, "token_count", &e),
+            },
         };
         if self.full()
             && let Some(rl) = tc.rate_limits
@@ -1182,7 +1268,14 @@ impl Parts<'_> {
         match sub {
             ev::TOKEN_COUNT => self.token_count(src, at, n),
             ev::TASK_STARTED | ev::TURN_STARTED => {
-                let ts = match src.parse::<raw::TaskStarted>() {
+                let fast = match src {
+                    Src::Line(b) => crate::fastpath::task_started(b),
+                    Src::Raw(_) => None,
+                };
+                let ts = match fast
+                    .map(Ok)
+                    .unwrap_or_else(|| src.parse::<raw::TaskStarted>())
+                {
                     Ok(t) => t,
                     Err(e) => return self.bad(n, sub, &e),
                 };
@@ -1282,7 +1375,13 @@ impl Parts<'_> {
                 Ok(_) => {}
                 Err(e) => self.bad(n, sub, &e),
             },
-            ev::THREAD_SETTINGS_APPLIED => match src.parse::<raw::ThreadSettingsApplied>() {
+            ev::THREAD_SETTINGS_APPLIED => match match src {
+                Src::Line(b) => crate::fastpath::thread_settings_applied(b),
+                Src::Raw(_) => None,
+            }
+            .map(Ok)
+            .unwrap_or_else(|| src.parse::<raw::ThreadSettingsApplied>())
+            {
                 Ok(t) => {
                     if let Some(s) = t.thread_settings {
                         let ctx = self.ctx_mut();

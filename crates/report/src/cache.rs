@@ -11,7 +11,12 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use agentobs_codex::{ReaderState, RolloutFile};
+use std::sync::Arc;
+
+use agentobs_codex::{ReaderState, RolloutFile, Warning};
+use agentobs_cost::ServiceTier;
+use agentobs_cost::ledger::{PromptClass, UsageBucket};
+use agentobs_schema::{SessionContext, Timestamp, TokenUsage};
 use serde::{Deserialize, Serialize};
 
 use crate::scan::FileSummary;
@@ -40,20 +45,9 @@ impl FileKey {
         FileKey {
             size: f.size,
             mtime_ns,
-            inode: inode(&f.path),
+            inode: f.inode,
         }
     }
-}
-
-#[cfg(unix)]
-fn inode(p: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(p).map(|m| m.ino()).unwrap_or(0)
-}
-
-#[cfg(not(unix))]
-fn inode(_: &Path) -> u64 {
-    0
 }
 
 /// FNV-1a over the first bytes of a file: tells a grown file from a replaced one.
@@ -74,7 +68,98 @@ fn head_hash(path: &Path, len: u64) -> Option<u64> {
 struct Entry {
     key: FileKey,
     head: Option<u64>,
-    summary: FileSummary,
+    summary: CompactSummary,
+}
+
+fn path_key(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// A bucket as a JSON array: `[slot_ms, model, inferred, tier, prompt_class, [in, cached,
+/// write, out, reasoning], requests]` — a third of the size of the object form.
+type CompactBucket = (i64, String, bool, Option<ServiceTier>, u8, [u64; 5], u64);
+
+/// A summary with only what reports use, in a compact form: this file is read on every run.
+#[derive(Clone, Serialize, Deserialize)]
+struct CompactSummary {
+    ctx: SessionContext,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    first_prompt: Option<String>,
+    buckets: Vec<CompactBucket>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<Warning>,
+}
+
+impl From<FileSummary> for CompactSummary {
+    fn from(s: FileSummary) -> Self {
+        let mut ctx = Arc::unwrap_or_clone(s.ctx);
+        // Per-turn settings do not group reports; the buckets carry model and tier.
+        ctx.model = None;
+        ctx.model_inferred = false;
+        ctx.reasoning_effort = None;
+        ctx.service_tier = None;
+        if let Some(g) = ctx.git.as_mut() {
+            g.commit = None;
+        }
+        CompactSummary {
+            ctx,
+            first_prompt: s.first_prompt,
+            buckets: s
+                .buckets
+                .into_iter()
+                .map(|b| {
+                    let u = b.usage;
+                    (
+                        b.slot.unix_millis(),
+                        b.model,
+                        b.model_inferred,
+                        b.service_tier,
+                        b.prompt_class.0,
+                        [
+                            u.input_tokens,
+                            u.cached_input_tokens,
+                            u.cache_write_input_tokens,
+                            u.output_tokens,
+                            u.reasoning_output_tokens,
+                        ],
+                        b.requests,
+                    )
+                })
+                .collect(),
+            warnings: s.warnings,
+        }
+    }
+}
+
+impl From<CompactSummary> for FileSummary {
+    fn from(s: CompactSummary) -> Self {
+        FileSummary {
+            ctx: Arc::new(s.ctx),
+            first_prompt: s.first_prompt,
+            buckets: s
+                .buckets
+                .into_iter()
+                .map(
+                    |(slot, model, model_inferred, service_tier, class, u, requests)| UsageBucket {
+                        slot: Timestamp::from_unix_millis(slot),
+                        model,
+                        model_inferred,
+                        service_tier,
+                        prompt_class: PromptClass(class),
+                        usage: TokenUsage {
+                            input_tokens: u[0],
+                            cached_input_tokens: u[1],
+                            cache_write_input_tokens: u[2],
+                            output_tokens: u[3],
+                            reasoning_output_tokens: u[4],
+                        },
+                        requests,
+                    },
+                )
+                .collect(),
+            warnings: s.warnings,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -82,7 +167,7 @@ struct Index {
     schema: String,
     version: String,
     options: String,
-    entries: HashMap<PathBuf, Entry>,
+    entries: HashMap<String, Entry>,
 }
 
 /// The outcome of a cache lookup.
@@ -99,8 +184,8 @@ pub enum Lookup {
 pub struct Cache {
     dir: PathBuf,
     index: Index,
-    states: Option<HashMap<PathBuf, ReaderState>>,
-    new_states: HashMap<PathBuf, ReaderState>,
+    states: Option<HashMap<String, ReaderState>>,
+    new_states: HashMap<String, ReaderState>,
     dirty: bool,
     options: String,
     /// Why the cache on disk was not used, when it was not.
@@ -150,7 +235,7 @@ impl Cache {
         }
     }
 
-    fn states(&mut self) -> &mut HashMap<PathBuf, ReaderState> {
+    fn states(&mut self) -> &mut HashMap<String, ReaderState> {
         if self.states.is_none() {
             let states = std::fs::read(self.dir.join("states.json"))
                 .ok()
@@ -163,11 +248,12 @@ impl Cache {
 
     /// What the cache knows about `path` at `key`.
     pub fn lookup(&mut self, path: &Path, key: &FileKey) -> Lookup {
-        let Some(entry) = self.index.entries.get(path) else {
+        let name = path_key(path);
+        let Some(entry) = self.index.entries.get(&name) else {
             return Lookup::Miss;
         };
         if entry.key == *key {
-            return Lookup::Unchanged(entry.summary.clone());
+            return Lookup::Unchanged(entry.summary.clone().into());
         }
         let grown = key.size > entry.key.size
             && key.inode == entry.key.inode
@@ -177,8 +263,8 @@ impl Cache {
         if !grown {
             return Lookup::Miss;
         }
-        let summary = entry.summary.clone();
-        match self.states().get(path) {
+        let summary = entry.summary.clone().into();
+        match self.states().get(&name) {
             Some(state) if state.offset <= key.size => {
                 Lookup::Grown(Box::new(state.clone()), summary)
             }
@@ -189,20 +275,23 @@ impl Cache {
     /// Records a fresh result.
     pub fn store(&mut self, path: &Path, key: FileKey, summary: FileSummary, state: ReaderState) {
         let head = head_hash(path, key.size);
+        let name = path_key(path);
+        let summary = CompactSummary::from(summary);
         self.index
             .entries
-            .insert(path.to_owned(), Entry { key, head, summary });
-        self.new_states.insert(path.to_owned(), state);
+            .insert(name.clone(), Entry { key, head, summary });
+        self.new_states.insert(name, state);
         self.dirty = true;
     }
 
     /// Drops entries under `roots` that were not seen in this run (deleted files).
     pub fn retain_seen(&mut self, roots: &[PathBuf], seen: &[PathBuf]) {
-        let seen: std::collections::HashSet<&PathBuf> = seen.iter().collect();
+        let seen: std::collections::HashSet<String> = seen.iter().map(|p| path_key(p)).collect();
+        let roots: Vec<String> = roots.iter().map(|r| path_key(r)).collect();
         let before = self.index.entries.len();
         self.index
             .entries
-            .retain(|p, _| seen.contains(p) || !roots.iter().any(|r| p.starts_with(r)));
+            .retain(|p, _| seen.contains(p) || !roots.iter().any(|r| Path::new(p).starts_with(r)));
         if self.index.entries.len() != before {
             self.dirty = true;
         }
@@ -220,7 +309,7 @@ impl Cache {
         let new_states = std::mem::take(&mut self.new_states);
         let mut states = std::mem::take(self.states());
         states.extend(new_states);
-        let index_keys: std::collections::HashSet<&PathBuf> = self.index.entries.keys().collect();
+        let index_keys: std::collections::HashSet<&String> = self.index.entries.keys().collect();
         states.retain(|p, _| index_keys.contains(p));
         write_atomic(&self.dir.join("states.json"), &serde_json::to_vec(&states)?)?;
         write_atomic(
