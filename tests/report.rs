@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
-use agentobs::codex::discover;
 use agentobs::cost::{Dimension, PriceBook, ServiceTier, TierPolicy};
 use agentobs_report::{DeveloperFallback, Report, ReportOptions};
 use proptest::prelude::*;
@@ -27,8 +26,7 @@ fn opts(by: &[Dimension], cache: Option<&Path>) -> ReportOptions {
 }
 
 fn report(roots: &[PathBuf], o: &ReportOptions) -> (Report, agentobs_report::RunInfo) {
-    let files = discover(roots).unwrap();
-    agentobs_report::run(&files, roots, o, &AtomicUsize::new(0))
+    agentobs_report::run(roots, o, &AtomicUsize::new(0)).unwrap()
 }
 
 /// A Codex home holding the trap fixtures under Codex's own file names.
@@ -187,7 +185,11 @@ fn cache_reuses_and_resumes() {
     assert_eq!((info.scan.cached, info.scan.read), (5, 0));
     assert_eq!(first, second);
     // A corrupt cache is rebuilt, not trusted.
-    std::fs::write(cache.path().join("index.json"), b"{\"schema\":").unwrap();
+    std::fs::write(
+        cache.path().join("index.bin"),
+        b"\x05\xff\xff\xff\xff\xff\xff\xff\xffgarbage",
+    )
+    .unwrap();
     let (third, info) = report(&roots, &o);
     assert!(info.cache_rebuilt.is_some());
     assert_eq!(info.scan.read, 5);

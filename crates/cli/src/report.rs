@@ -123,11 +123,10 @@ pub fn run(args: ReportArgs) -> u8 {
             Err(e) => return usage(e),
         }
     }
-    let files = match args.inputs.files() {
-        Ok(f) => f,
-        Err(e) => return usage(e),
-    };
     let roots = args.inputs.roots();
+    if roots.is_empty() {
+        return usage("no input: give a PATH or --codex-home (HOME is not set)");
+    }
     let tier = if args.service_tier == "auto" {
         // Rollouts don't record the tier: take the configured one of the first home that has it.
         let default = roots
@@ -172,24 +171,38 @@ pub fn run(args: ReportArgs) -> u8 {
     };
     let progress = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
-    let ticker = (std::io::stderr().is_terminal() && files.len() >= 200).then(|| {
-        let (progress, done, n) = (progress.clone(), done.clone(), files.len());
+    // Progress on a terminal, for runs that take a while (nothing shows for quick ones).
+    let ticker = std::io::stderr().is_terminal().then(|| {
+        let (progress, done) = (progress.clone(), done.clone());
         std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
-                std::thread::sleep(std::time::Duration::from_millis(150));
-                eprint!(
-                    "\rreading rollouts: {}/{n}",
-                    progress.load(Ordering::Relaxed)
-                );
+            let mut shown = false;
+            for tick in 0u64.. {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                if tick >= 6 {
+                    eprint!(
+                        "\rreading rollouts: {} files",
+                        progress.load(Ordering::Relaxed)
+                    );
+                    shown = true;
+                }
             }
-            eprint!("\r\x1b[K");
+            if shown {
+                eprint!("\r\x1b[K");
+            }
         })
     });
-    let (report, info) = agentobs_report::run(&files, &roots, &opts, &progress);
+    let result = agentobs_report::run(&roots, &opts, &progress);
     done.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
         let _ = t.join();
     }
+    let (report, info) = match result {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
     if let Some(r) = &info.cache_rebuilt {
         eprintln!("note: {r}");
     }

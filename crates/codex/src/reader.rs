@@ -187,11 +187,24 @@ pub struct RolloutReader<R> {
 impl RolloutReader<File> {
     /// Opens a file.
     pub fn open(path: &Path, opts: ReadOptions) -> Result<Self, ReadError> {
+        Self::open_sized(path, opts, None)
+    }
+
+    /// Opens a file whose size the caller already knows (from discovery), which saves a
+    /// `stat` per file when reading thousands of them.
+    pub fn open_sized(
+        path: &Path,
+        opts: ReadOptions,
+        size: Option<u64>,
+    ) -> Result<Self, ReadError> {
         let file = File::open(path).map_err(|source| ReadError {
             path: path.display().to_string(),
             source,
         })?;
-        let expected = file.metadata().map_or(0, |m| m.len() as usize + 1);
+        let expected = match size {
+            Some(s) => s as usize + 1,
+            None => file.metadata().map_or(0, |m| m.len() as usize + 1),
+        };
         let mut r = Self::new(file, path.display().to_string(), opts);
         r.lines =
             LineReader::with_buffer(r.lines.into_inner(), 0, 0, r.opts.max_line_bytes, expected);

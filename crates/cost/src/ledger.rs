@@ -234,6 +234,10 @@ impl TierPolicy {
     }
 }
 
+/// Per-token rates (plain input, cached, cache write, output) of a model at a tier and prompt
+/// class; `None` when the model has no price.
+type RatesFor = ((ServiceTier, PromptClass), Option<[f64; 4]>);
+
 /// The key of a row: one value per dimension, in the order asked.
 pub type RowKey = Vec<(Dimension, String)>;
 
@@ -307,7 +311,8 @@ pub struct Ledger {
     parents: HashMap<String, String>,
     since: Option<jiff::civil::Date>,
     until: Option<jiff::civil::Date>,
-    price_cache: HashMap<(String, ServiceTier, PromptClass), Option<[f64; 4]>>,
+    price_cache: HashMap<String, Vec<RatesFor>>,
+    calendar: HashMap<(i64, Dimension), String>,
 }
 
 impl Ledger {
@@ -325,6 +330,7 @@ impl Ledger {
             since: None,
             until: None,
             price_cache: HashMap::new(),
+            calendar: HashMap::new(),
         }
     }
 
@@ -368,9 +374,13 @@ impl Ledger {
     /// Rates per token (plain input, cached, cache write, output) for a bucket, or `None`.
     fn rates(&mut self, b: &UsageBucket) -> Option<[f64; 4]> {
         let tier = self.policy.tier(b.service_tier);
-        let key = (b.model.clone(), tier, b.prompt_class);
-        if let Some(r) = self.price_cache.get(&key) {
-            return *r;
+        let key = (tier, b.prompt_class);
+        if let Some(r) = self
+            .price_cache
+            .get(b.model.as_str())
+            .and_then(|v| v.iter().find(|(k, _)| *k == key))
+        {
+            return r.1;
         }
         // Price one token of each class at the bucket's tier and prompt class.
         let rep = b.prompt_class.representative();
@@ -395,7 +405,10 @@ impl Ledger {
             let output = unit(one(|u| u.output_tokens = 1))?.total_usd();
             Some([input, cached, write, output])
         })();
-        self.price_cache.insert(key, r);
+        self.price_cache
+            .entry(b.model.clone())
+            .or_default()
+            .push((key, r));
         r
     }
 
@@ -414,9 +427,12 @@ impl Ledger {
         let none = || "-".to_owned();
         match d {
             Dimension::Day | Dimension::Week | Dimension::Month => {
+                if let Some(v) = self.calendar.get(&(b.slot.unix_millis(), d)) {
+                    return v.clone();
+                }
                 let zoned = jiff::Timestamp::from_millisecond(b.slot.unix_millis())
                     .map(|t| t.to_zoned(self.tz.clone()));
-                match zoned {
+                let v = match zoned {
                     Ok(z) => {
                         let date = z.date();
                         match d {
@@ -429,7 +445,9 @@ impl Ledger {
                         }
                     }
                     Err(_) => none(),
-                }
+                };
+                self.calendar.insert((b.slot.unix_millis(), d), v.clone());
+                v
             }
             Dimension::Session => session.to_owned(),
             Dimension::Model => b.model.clone(),
@@ -470,20 +488,21 @@ impl Ledger {
             }
             let cost = self.cost(b);
             self.totals.add(&facts.thread_id, b, cost);
-            let dims = self.dims.clone();
-            let key: RowKey = dims
-                .iter()
-                .map(|d| (*d, self.value(*d, facts, b, &root)))
-                .collect();
+            let mut key: RowKey = Vec::with_capacity(self.dims.len());
+            for i in 0..self.dims.len() {
+                let d = self.dims[i];
+                key.push((d, self.value(d, facts, b, &root)));
+            }
             self.rows
                 .entry(key)
                 .or_default()
                 .add(&facts.thread_id, b, cost);
             if by_session && root != facts.thread_id {
-                let key: RowKey = dims
-                    .iter()
-                    .map(|d| (*d, self.value(*d, facts, b, &facts.thread_id)))
-                    .collect();
+                let mut key: RowKey = Vec::with_capacity(self.dims.len());
+                for i in 0..self.dims.len() {
+                    let d = self.dims[i];
+                    key.push((d, self.value(d, facts, b, &facts.thread_id)));
+                }
                 let row = self.rows.entry(key).or_default();
                 row.parent = Some(root.clone());
                 row.add(&facts.thread_id, b, cost);

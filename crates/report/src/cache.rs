@@ -2,7 +2,7 @@
 //! time and inode are unchanged is not read again, and a file that grew is read from the byte
 //! offset where the last run stopped, with the reader's saved state.
 //!
-//! Two files under the cache folder: `index.json` (keys and summaries, read on every run) and
+//! Two files under the cache folder: `index.bin` (keys and summaries, read on every run) and
 //! `states.json` (reader states, read only when some file grew). A cache that does not parse,
 //! was written by another version or for other options is ignored and rebuilt.
 
@@ -13,15 +13,18 @@ use std::time::UNIX_EPOCH;
 
 use std::sync::Arc;
 
-use agentobs_codex::{ReaderState, RolloutFile, Warning};
+use agentobs_codex::{ReaderState, RolloutFile, Warning, WarningKind};
 use agentobs_cost::ServiceTier;
 use agentobs_cost::ledger::{PromptClass, UsageBucket};
 use agentobs_schema::{SessionContext, Timestamp, TokenUsage};
+use bincode::Options as _;
 use serde::{Deserialize, Serialize};
 
 use crate::scan::FileSummary;
 
 const INDEX_SCHEMA: &str = "agentobs.report-cache/v1";
+/// Keys and summaries, in bincode: read on every run, so it must load in a few milliseconds.
+const INDEX_FILE: &str = "index.bin";
 const HEAD_BYTES: usize = 4096;
 
 /// What identifies a version of a file.
@@ -79,30 +82,93 @@ fn path_key(p: &Path) -> String {
 /// write, out, reasoning], requests]` — a third of the size of the object form.
 type CompactBucket = (i64, String, bool, Option<ServiceTier>, u8, [u64; 5], u64);
 
+/// The session facts reports group by, as a plain struct (the binary index format needs every
+/// field written, so no `skip_serializing_if`).
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct CompactCtx {
+    thread_id: Option<String>,
+    session_id: Option<String>,
+    parent_thread_id: Option<String>,
+    forked_from_id: Option<String>,
+    originator: Option<String>,
+    source: Option<String>,
+    cwd: Option<String>,
+    remote_url: Option<String>,
+    branch: Option<String>,
+    account_id: Option<String>,
+    account_email: Option<String>,
+}
+
+impl From<SessionContext> for CompactCtx {
+    fn from(c: SessionContext) -> Self {
+        let (remote_url, branch) = c.git.map_or((None, None), |g| (g.remote_url, g.branch));
+        let (account_id, account_email) = c.account.map_or((None, None), |a| (a.id, a.email));
+        CompactCtx {
+            thread_id: c.thread_id,
+            session_id: c.session_id,
+            parent_thread_id: c.parent_thread_id,
+            forked_from_id: c.forked_from_id,
+            originator: c.originator,
+            source: c.source,
+            cwd: c.cwd,
+            remote_url,
+            branch,
+            account_id,
+            account_email,
+        }
+    }
+}
+
+impl From<CompactCtx> for SessionContext {
+    fn from(c: CompactCtx) -> Self {
+        let mut ctx = SessionContext::new(agentobs_schema::Harness::Codex);
+        ctx.thread_id = c.thread_id;
+        ctx.session_id = c.session_id;
+        ctx.parent_thread_id = c.parent_thread_id;
+        ctx.forked_from_id = c.forked_from_id;
+        ctx.originator = c.originator;
+        ctx.source = c.source;
+        ctx.cwd = c.cwd;
+        if c.remote_url.is_some() || c.branch.is_some() {
+            ctx.git = Some(agentobs_schema::GitInfo {
+                remote_url: c.remote_url,
+                branch: c.branch,
+                ..Default::default()
+            });
+        }
+        if c.account_id.is_some() || c.account_email.is_some() {
+            ctx.account = Some(agentobs_schema::Account {
+                id: c.account_id,
+                email: c.account_email,
+                plan: None,
+            });
+        }
+        ctx
+    }
+}
+
+/// A plain warning for the binary index.
+#[derive(Clone, Serialize, Deserialize)]
+struct CompactWarning {
+    path: String,
+    line: u64,
+    kind: WarningKind,
+    message: String,
+}
+
 /// A summary with only what reports use, in a compact form: this file is read on every run.
 #[derive(Clone, Serialize, Deserialize)]
 struct CompactSummary {
-    ctx: SessionContext,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ctx: CompactCtx,
     first_prompt: Option<String>,
     buckets: Vec<CompactBucket>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<Warning>,
+    warnings: Vec<CompactWarning>,
 }
 
 impl From<FileSummary> for CompactSummary {
     fn from(s: FileSummary) -> Self {
-        let mut ctx = Arc::unwrap_or_clone(s.ctx);
-        // Per-turn settings do not group reports; the buckets carry model and tier.
-        ctx.model = None;
-        ctx.model_inferred = false;
-        ctx.reasoning_effort = None;
-        ctx.service_tier = None;
-        if let Some(g) = ctx.git.as_mut() {
-            g.commit = None;
-        }
         CompactSummary {
-            ctx,
+            ctx: Arc::unwrap_or_clone(s.ctx).into(),
             first_prompt: s.first_prompt,
             buckets: s
                 .buckets
@@ -126,7 +192,16 @@ impl From<FileSummary> for CompactSummary {
                     )
                 })
                 .collect(),
-            warnings: s.warnings,
+            warnings: s
+                .warnings
+                .into_iter()
+                .map(|w| CompactWarning {
+                    path: w.path.to_string(),
+                    line: w.line,
+                    kind: w.kind,
+                    message: w.message,
+                })
+                .collect(),
         }
     }
 }
@@ -134,7 +209,7 @@ impl From<FileSummary> for CompactSummary {
 impl From<CompactSummary> for FileSummary {
     fn from(s: CompactSummary) -> Self {
         FileSummary {
-            ctx: Arc::new(s.ctx),
+            ctx: Arc::new(s.ctx.into()),
             first_prompt: s.first_prompt,
             buckets: s
                 .buckets
@@ -157,7 +232,16 @@ impl From<CompactSummary> for FileSummary {
                     },
                 )
                 .collect(),
-            warnings: s.warnings,
+            warnings: s
+                .warnings
+                .into_iter()
+                .map(|w| Warning {
+                    path: w.path.into(),
+                    line: w.line,
+                    kind: w.kind,
+                    message: w.message,
+                })
+                .collect(),
         }
     }
 }
@@ -204,8 +288,8 @@ impl Cache {
     /// Loads the cache in `dir` for reads made with `options` (a label of the read settings).
     pub fn load(dir: &Path, options: &str) -> Cache {
         let mut rebuilt = None;
-        let index = match std::fs::read(dir.join("index.json")) {
-            Ok(bytes) => match serde_json::from_slice::<Index>(&bytes) {
+        let index = match std::fs::read(dir.join(INDEX_FILE)) {
+            Ok(bytes) => match bincode_options(bytes.len()).deserialize::<Index>(&bytes) {
                 Ok(i)
                     if i.schema == INDEX_SCHEMA
                         && i.version == env!("CARGO_PKG_VERSION")
@@ -248,8 +332,8 @@ impl Cache {
 
     /// What the cache knows about `path` at `key`.
     pub fn lookup(&mut self, path: &Path, key: &FileKey) -> Lookup {
-        let name = path_key(path);
-        let Some(entry) = self.index.entries.get(&name) else {
+        let name: std::borrow::Cow<'_, str> = path.to_string_lossy();
+        let Some(entry) = self.index.entries.get(name.as_ref()) else {
             return Lookup::Miss;
         };
         if entry.key == *key {
@@ -264,7 +348,7 @@ impl Cache {
             return Lookup::Miss;
         }
         let summary = entry.summary.clone().into();
-        match self.states().get(&name) {
+        match self.states().get(name.as_ref()) {
             Some(state) if state.offset <= key.size => {
                 Lookup::Grown(Box::new(state.clone()), summary)
             }
@@ -286,6 +370,13 @@ impl Cache {
 
     /// Drops entries under `roots` that were not seen in this run (deleted files).
     pub fn retain_seen(&mut self, roots: &[PathBuf], seen: &[PathBuf]) {
+        if self.index.entries.len() <= seen.len()
+            && seen
+                .iter()
+                .all(|p| self.index.entries.contains_key(&path_key(p)))
+        {
+            return; // every entry was seen: nothing to drop
+        }
         let seen: std::collections::HashSet<String> = seen.iter().map(|p| path_key(p)).collect();
         let roots: Vec<String> = roots.iter().map(|r| path_key(r)).collect();
         let before = self.index.entries.len();
@@ -313,11 +404,20 @@ impl Cache {
         states.retain(|p, _| index_keys.contains(p));
         write_atomic(&self.dir.join("states.json"), &serde_json::to_vec(&states)?)?;
         write_atomic(
-            &self.dir.join("index.json"),
-            &serde_json::to_vec(&self.index)?,
+            &self.dir.join(INDEX_FILE),
+            &bincode_options(usize::MAX / 2)
+                .serialize(&self.index)
+                .map_err(std::io::Error::other)?,
         )?;
         Ok(())
     }
+}
+
+/// Varint bincode with a size limit: a corrupt length prefix fails cleanly instead of asking
+/// for a huge allocation.
+fn bincode_options(limit: usize) -> impl bincode::Options {
+    use bincode::Options;
+    bincode::DefaultOptions::new().with_limit(limit as u64 + 64)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -58,35 +58,76 @@ pub struct RunInfo {
     pub cache_error: Option<String>,
 }
 
-/// Reads `files` (found under `roots`) and builds the report.
+/// Prints phase timings to stderr when `AGENTOBS_TIMINGS` is set (for benchmarking).
+struct Phases {
+    start: std::time::Instant,
+    on: bool,
+}
+
+impl Phases {
+    fn new() -> Self {
+        Phases {
+            start: std::time::Instant::now(),
+            on: std::env::var_os("AGENTOBS_TIMINGS").is_some(),
+        }
+    }
+
+    fn mark(&self, what: &str) {
+        if self.on {
+            eprintln!(
+                "timing: {what:<10} {:>8.2} ms",
+                self.start.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
+/// Finds the rollouts under `roots` (see [`agentobs_codex::discover`]), reads them, and builds
+/// the report. The cache is loaded while the files are found.
 pub fn run(
-    files: &[RolloutFile],
     roots: &[PathBuf],
     opts: &ReportOptions,
     progress: &AtomicUsize,
+) -> Result<(Report, RunInfo), agentobs_codex::DiscoverError> {
+    let phases = Phases::new();
+    let (files, cache) = std::thread::scope(|s| {
+        let cache = s.spawn(|| {
+            opts.cache_dir
+                .as_ref()
+                .map(|d| Cache::load(d, &format!("max_line_bytes={}", opts.max_line_bytes)))
+        });
+        let files = agentobs_codex::discover(roots);
+        (files, cache.join().expect("cache loading does not panic"))
+    });
+    let files = files?;
+    phases.mark("discover");
+    Ok(run_files(&files, roots, cache, opts, progress))
+}
+
+/// Reads already discovered `files` (found under `roots`) and builds the report.
+pub fn run_files(
+    files: &[RolloutFile],
+    roots: &[PathBuf],
+    mut cache: Option<Cache>,
+    opts: &ReportOptions,
+    progress: &AtomicUsize,
 ) -> (Report, RunInfo) {
+    let phases = Phases::new();
     let mut info = RunInfo::default();
-    let mut cache = opts
-        .cache_dir
-        .as_ref()
-        .map(|d| Cache::load(d, &format!("max_line_bytes={}", opts.max_line_bytes)));
     if let Some(c) = &cache {
         info.cache_rebuilt = c.rebuilt.clone();
     }
     let (summaries, stats) = scan(files, cache.as_mut(), opts.max_line_bytes, progress);
     info.scan = stats;
+    phases.mark("scan");
     if let Some(mut c) = cache {
         let seen: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
-        let roots: Vec<PathBuf> = roots
-            .iter()
-            .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
-            .chain(roots.iter().cloned())
-            .collect();
-        c.retain_seen(&roots, &seen);
+        c.retain_seen(roots, &seen);
         if let Err(e) = c.save() {
             info.cache_error = Some(e.to_string());
         }
     }
+    phases.mark("cache");
     let mut maker = FactMaker::new(
         opts.developer,
         opts.task_rules.clone(),
@@ -114,6 +155,7 @@ pub fn run(
             ledger.link(&f.thread_id, p);
         }
     }
+    phases.mark("facts");
     let mut warnings = Vec::new();
     for ((_, s), f) in summaries.iter().zip(&facts) {
         ledger.add_thread(f, &s.buckets);
@@ -123,5 +165,7 @@ pub fn run(
             message: w.message.clone(),
         }));
     }
-    (Report::from_ledger(&ledger, warnings), info)
+    let report = Report::from_ledger(&ledger, warnings);
+    phases.mark("ledger");
+    (report, info)
 }

@@ -48,6 +48,7 @@ fn options(max_line_bytes: usize) -> ReadOptions {
 /// Reads a file from the start, or from `resume` with the summary so far.
 pub(crate) fn scan_file(
     path: &Path,
+    size: u64,
     resume: Option<(ReaderState, FileSummary)>,
     max_line_bytes: usize,
 ) -> Scanned {
@@ -60,7 +61,10 @@ pub(crate) fn scan_file(
                 .retain(|w| w.kind != WarningKind::Incomplete);
             (RolloutReader::resume(path, state, opts), summary)
         }
-        None => (RolloutReader::open(path, opts), FileSummary::default()),
+        None => (
+            RolloutReader::open_sized(path, opts, Some(size)),
+            FileSummary::default(),
+        ),
     };
     let mut reader = match reader {
         Ok(r) => r,
@@ -136,7 +140,7 @@ pub fn scan(
         let out: Vec<_> = files
             .par_iter()
             .map(|f| {
-                let s = scan_file(&f.path, None, max_line_bytes);
+                let s = scan_file(&f.path, f.size, None, max_line_bytes);
                 progress.fetch_add(1, Ordering::Relaxed);
                 (f.clone(), s.summary)
             })
@@ -168,32 +172,38 @@ pub fn scan(
             Plan::Cached(_) => stats.cached += 1,
         }
     }
-    let results: Vec<(RolloutFile, FileKey, Option<Scanned>, FileSummary)> = plans
+    // Cached files need no work: only the others go to the thread pool.
+    let mut out = Vec::with_capacity(plans.len());
+    let mut work = Vec::new();
+    for (i, (f, key, plan)) in plans.into_iter().enumerate() {
+        match plan {
+            Plan::Cached(s) => {
+                progress.fetch_add(1, Ordering::Relaxed);
+                out.push(Some((f, s)));
+            }
+            other => {
+                out.push(None);
+                work.push((i, f, key, other));
+            }
+        }
+    }
+    let done: Vec<(usize, RolloutFile, FileKey, Scanned)> = work
         .into_par_iter()
-        .map(|(f, key, plan)| {
-            let r = match plan {
-                Plan::Cached(s) => (f, key, None, s),
-                Plan::Fresh => {
-                    let s = scan_file(&f.path, None, max_line_bytes);
-                    let summary = s.summary.clone();
-                    (f, key, Some(s), summary)
-                }
-                Plan::Resume(state, summary) => {
-                    let s = scan_file(&f.path, Some((*state, summary)), max_line_bytes);
-                    let summary = s.summary.clone();
-                    (f, key, Some(s), summary)
-                }
+        .map(|(i, f, key, plan)| {
+            let resume = match plan {
+                Plan::Resume(state, summary) => Some((*state, summary)),
+                _ => None,
             };
+            let s = scan_file(&f.path, f.size, resume, max_line_bytes);
             progress.fetch_add(1, Ordering::Relaxed);
-            r
+            (i, f, key, s)
         })
         .collect();
-    let mut out = Vec::with_capacity(results.len());
-    for (f, key, scanned, summary) in results {
-        if let Some(s) = scanned {
-            cache.store(&f.path, key, s.summary, s.state);
-        }
-        out.push((f, summary));
+    for (i, f, key, s) in done {
+        let summary = s.summary.clone();
+        cache.store(&f.path, key, s.summary, s.state);
+        out[i] = Some((f, summary));
     }
+    let out = out.into_iter().flatten().collect();
     (out, stats)
 }
