@@ -2,5 +2,6 @@
 
 mod codex;
 mod common;
+mod corpus;
 mod harness_neutral;
 mod report;
