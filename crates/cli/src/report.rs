@@ -41,8 +41,8 @@ pub struct ReportArgs {
     /// Price-book override: TOML, or LiteLLM JSON (`.json`). Also $AGENTOBS_PRICE_BOOK.
     #[arg(long, value_name = "FILE")]
     price_book: Option<PathBuf>,
-    /// Service tier to bill: auto (from the session, else Codex config.toml), standard,
-    /// priority, flex or batch.
+    /// Service tier when neither the session nor Codex's config.toml says: auto (standard),
+    /// standard, priority, flex or batch.
     #[arg(long, value_name = "TIER", default_value = "auto")]
     service_tier: String,
     /// Read every file afresh, without the cache.
@@ -127,30 +127,27 @@ pub fn run(args: ReportArgs) -> u8 {
     if roots.is_empty() {
         return usage("no input: give a PATH or --codex-home (HOME is not set)");
     }
-    let tier = if args.service_tier == "auto" {
-        // Rollouts don't record the tier: take the configured one of the first home that has it.
-        let default = roots
-            .iter()
-            .filter_map(|h| CodexConfig::load(h).ok())
-            .find_map(|c| c.service_tier)
-            .and_then(|t| t.parse::<ServiceTier>().ok());
-        TierPolicy {
-            forced: None,
-            default,
-        }
-    } else {
-        match args.service_tier.parse::<ServiceTier>() {
-            Ok(t) => TierPolicy {
-                forced: Some(t),
-                default: None,
-            },
+    // The tier of a request: what the session says, else Codex's config.toml (rollouts don't
+    // record it), else this flag (`auto`: standard).
+    let flag = match args.service_tier.as_str() {
+        "auto" => None,
+        t => match t.parse::<ServiceTier>() {
+            Ok(t) => Some(t),
             Err(_) => {
                 return usage(format!(
-                    "unknown service tier {:?} (auto, standard, priority, flex, batch)",
-                    args.service_tier
+                    "unknown service tier {t:?} (auto, standard, priority, flex, batch)"
                 ));
             }
-        }
+        },
+    };
+    let configured = roots
+        .iter()
+        .filter_map(|h| CodexConfig::load(h).ok())
+        .find_map(|c| c.service_tier)
+        .and_then(|t| t.parse::<ServiceTier>().ok());
+    let tier = TierPolicy {
+        forced: None,
+        default: configured.or(flag),
     };
     let opts = ReportOptions {
         group_by,

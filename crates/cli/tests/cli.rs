@@ -142,3 +142,34 @@ fn price_book_override_and_unpriced_models() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("bad.toml"));
 }
+
+#[test]
+fn service_tier_from_config_then_flag() {
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let day = home.path().join("sessions/2025/09/12");
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::copy(
+        fixtures().join("traps/no_turn_context.jsonl"),
+        day.join("rollout-2025-09-12T16-00-00-2c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f.jsonl"),
+    )
+    .unwrap();
+    let h = home.path().to_str().unwrap();
+    let cost = |extra: &[&str]| -> f64 {
+        let mut args = vec!["report", "--codex-home", h, "--json", "--no-cache"];
+        args.extend_from_slice(extra);
+        let out = agentobs(&args, cache.path());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["totals"]["cost_usd"].as_f64().unwrap()
+    };
+    // gpt-5 (inferred), 3000 input of which 1000 cached, 200 output.
+    // standard 1.25/0.125/10: 2000·1.25 + 1000·0.125 + 200·10 = 4625 µ$
+    assert!((cost(&[]) - 0.004625).abs() < 1e-12);
+    // flex 0.625/0.0625/5: 1250 + 62.5 + 1000 = 2312.5 µ$
+    assert!((cost(&["--service-tier", "flex"]) - 0.0023125).abs() < 1e-12);
+    // config.toml says fast (priority 2.5/0.25/20): 5000 + 250 + 4000 = 9250 µ$; the flag is
+    // only the last resort.
+    std::fs::write(home.path().join("config.toml"), "service_tier = \"fast\"\n").unwrap();
+    assert!((cost(&[]) - 0.00925).abs() < 1e-12);
+    assert!((cost(&["--service-tier", "flex"]) - 0.00925).abs() < 1e-12);
+}
