@@ -39,12 +39,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let cost = book
                 .price(&model, &u.usage, prompt, ServiceTier::Standard)
                 .map(|c| c.total_usd());
-            let entry = per_model.entry(model).or_insert((TokenUsage::default(), Some(0.0)));
+            let entry = per_model
+                .entry(model)
+                .or_insert((TokenUsage::default(), Some(0.0)));
             entry.0 += u.usage;
             entry.1 = entry.1.zip(cost).map(|(a, b)| a + b);
         }
     }
-    println!("{:<22} {:>14} {:>12} {:>12}", "model", "input", "output", "cost (USD)");
+    println!(
+        "{:<22} {:>14} {:>12} {:>12}",
+        "model", "input", "output", "cost (USD)"
+    );
     for (model, (usage, cost)) in per_model {
         let cost = cost.map_or("unpriced".to_owned(), |c| format!("{c:.4}"));
         println!(

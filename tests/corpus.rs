@@ -37,13 +37,24 @@ fn trap_corpus_matches_ground_truth() {
     let roots = [dir.path().to_path_buf()];
     let progress = AtomicUsize::new(0);
 
-    let (by_model, _) = agentobs_report::run(&roots, &opts(vec![Dimension::Model]), &progress).unwrap();
+    let (by_model, _) =
+        agentobs_report::run(&roots, &opts(vec![Dimension::Model]), &progress).unwrap();
     assert!(by_model.warnings.is_empty(), "{:?}", by_model.warnings);
     let t = &by_model.totals;
     let e = &expected.usage;
     assert_eq!(
-        (t.input_tokens, t.cached_input_tokens, t.output_tokens, t.reasoning_output_tokens),
-        (e.input_tokens, e.cached_input_tokens, e.output_tokens, e.reasoning_output_tokens)
+        (
+            t.input_tokens,
+            t.cached_input_tokens,
+            t.output_tokens,
+            t.reasoning_output_tokens
+        ),
+        (
+            e.input_tokens,
+            e.cached_input_tokens,
+            e.output_tokens,
+            e.reasoning_output_tokens
+        )
     );
     assert_eq!(t.total_tokens, e.total_tokens);
     assert_eq!(t.sessions, expected.sessions, "archived copies count once");
@@ -54,13 +65,21 @@ fn trap_corpus_matches_ground_truth() {
         assert_eq!(row.figures.output_tokens, want.usage.output_tokens, "{m}");
     }
     assert!(t.cost_usd.is_some(), "every generated model is priced");
-    assert_eq!(t.inferred_models, ["gpt-5"], "old-generation files infer gpt-5");
+    assert_eq!(
+        t.inferred_models,
+        ["gpt-5"],
+        "old-generation files infer gpt-5"
+    );
 
     let (by_day, _) = agentobs_report::run(&roots, &opts(vec![Dimension::Day]), &progress).unwrap();
     assert_eq!(by_day.rows.len(), expected.by_day_utc.len());
     for row in &by_day.rows {
         let want = &expected.by_day_utc[&row.key["day"]];
-        assert_eq!(row.figures.input_tokens, want.usage.input_tokens, "{}", row.key["day"]);
+        assert_eq!(
+            row.figures.input_tokens, want.usage.input_tokens,
+            "{}",
+            row.key["day"]
+        );
     }
 }
 
