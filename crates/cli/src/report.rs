@@ -94,11 +94,11 @@ pub fn run(args: ReportArgs) -> u8 {
         (Err(e), _) | (_, Err(e)) => return usage(e),
     };
     let timezone = match &args.timezone {
-        Some(tz) => match jiff::tz::TimeZone::get(tz) {
+        Some(tz) => match agentobs_report::time_zone(tz) {
             Ok(t) => t,
-            Err(e) => return usage(format!("unknown time zone {tz:?}: {e}")),
+            Err(e) => return usage(e),
         },
-        None => jiff::tz::TimeZone::system(),
+        None => agentobs_report::system_time_zone(),
     };
     let mut book = PriceBook::embedded();
     let override_path = args.price_book.clone().or_else(|| {

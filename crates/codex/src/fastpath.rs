@@ -191,24 +191,30 @@ fn skip_string(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// Length of the object or array starting at `b[0]`.
+/// Length of the object or array starting at `b[0]`. Only the opening bracket's own kind is
+/// counted (strings are skipped whole), so the scan jumps between three bytes with `memchr3`.
 fn skip_nested(b: &[u8]) -> Option<usize> {
+    let (open, close) = match *b.first()? {
+        b'{' => (b'{', b'}'),
+        b'[' => (b'[', b']'),
+        _ => return None,
+    };
     let mut depth = 0usize;
     let mut i = 0;
-    while i < b.len() {
+    while let Some(j) = memchr::memchr3(b'"', open, close, &b[i..]) {
+        i += j;
         match b[i] {
             b'"' => {
                 i += skip_string(&b[i..])?;
                 continue;
             }
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
+            c if c == open => depth += 1,
+            _ => {
                 depth -= 1;
                 if depth == 0 {
                     return Some(i + 1);
                 }
             }
-            _ => {}
         }
         i += 1;
     }

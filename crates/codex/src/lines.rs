@@ -64,11 +64,6 @@ impl<R: Read> LineReader<R> {
         }
     }
 
-    /// Gives back the underlying reader.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-
     /// Byte offset just after the last line returned.
     pub fn offset(&self) -> u64 {
         self.offset
@@ -103,7 +98,8 @@ impl<R: Read> LineReader<R> {
         let want = (self.cap - self.end) as u64;
         let n = self.inner.by_ref().take(want).read_to_end(&mut self.buf)?;
         self.end = self.buf.len();
-        if n == 0 {
+        // `take` stops early only at end of input: no need for another read to learn it.
+        if (n as u64) < want {
             self.eof = true;
         }
         Ok(n)

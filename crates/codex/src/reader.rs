@@ -205,10 +205,8 @@ impl RolloutReader<File> {
             Some(s) => s as usize + 1,
             None => file.metadata().map_or(0, |m| m.len() as usize + 1),
         };
-        let mut r = Self::new(file, path.display().to_string(), opts);
-        r.lines =
-            LineReader::with_buffer(r.lines.into_inner(), 0, 0, r.opts.max_line_bytes, expected);
-        Ok(r)
+        let lines = LineReader::with_buffer(file, 0, 0, opts.max_line_bytes, expected);
+        Ok(Self::with_lines(lines, path.display().to_string(), opts))
     }
 
     /// Opens a file and continues from a saved state (the file must have only grown).
@@ -225,14 +223,14 @@ impl RolloutReader<File> {
         let expected = file
             .metadata()
             .map_or(0, |m| m.len().saturating_sub(state.offset) as usize + 1);
-        let mut r = Self::new(file, path.display().to_string(), opts);
-        r.lines = LineReader::with_buffer(
-            r.lines.into_inner(),
+        let lines = LineReader::with_buffer(
+            file,
             state.offset,
             state.line,
-            r.opts.max_line_bytes,
+            opts.max_line_bytes,
             expected,
         );
+        let mut r = Self::with_lines(lines, path.display().to_string(), opts);
         r.st = state;
         Ok(r)
     }
@@ -241,9 +239,14 @@ impl RolloutReader<File> {
 impl<R: Read> RolloutReader<R> {
     /// Reads from any reader; `path` names it in warnings and events.
     pub fn new(reader: R, path: impl Into<Arc<str>>, opts: ReadOptions) -> Self {
+        let lines = LineReader::new(reader, 0, 0, opts.max_line_bytes);
+        Self::with_lines(lines, path, opts)
+    }
+
+    fn with_lines(lines: LineReader<R>, path: impl Into<Arc<str>>, opts: ReadOptions) -> Self {
         let ctx = SessionContext::new(Harness::Codex);
         RolloutReader {
-            lines: LineReader::new(reader, 0, 0, opts.max_line_bytes),
+            lines,
             path: path.into(),
             st: ReaderState {
                 ctx: Arc::new(ctx),

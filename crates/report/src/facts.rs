@@ -100,7 +100,7 @@ impl FactMaker {
         &mut self,
         ctx: &SessionContext,
         first_prompt: Option<&str>,
-        fallback_id: &str,
+        fallback_id: impl FnOnce() -> String,
     ) -> ThreadFacts {
         let account = ctx
             .account
@@ -117,10 +117,7 @@ impl FactMaker {
             .unwrap_or_else(|| self.default_task.clone());
         let git = ctx.git.as_ref();
         ThreadFacts {
-            thread_id: ctx
-                .thread_id
-                .clone()
-                .unwrap_or_else(|| fallback_id.to_owned()),
+            thread_id: ctx.thread_id.clone().unwrap_or_else(fallback_id),
             parent_id: ctx
                 .parent_thread_id
                 .clone()
@@ -196,9 +193,9 @@ mod tests {
         ];
         let mut m = FactMaker::new(DeveloperFallback::None, rules, "other".into());
         let ctx = SessionContext::default();
-        let f = m.facts(&ctx, Some("Fix the failing test"), "x");
+        let f = m.facts(&ctx, Some("Fix the failing test"), || "x".into());
         assert_eq!(f.task_type.as_deref(), Some("bugfix"));
-        let f = m.facts(&ctx, Some("write docs"), "x");
+        let f = m.facts(&ctx, Some("write docs"), || "x".into());
         assert_eq!(f.task_type.as_deref(), Some("other"));
         assert_eq!(f.developer, None);
         assert!("nolabel".parse::<TaskRule>().is_err());

@@ -9,6 +9,7 @@ mod cache;
 mod facts;
 mod report;
 mod scan;
+mod zone;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
@@ -20,6 +21,7 @@ pub use cache::{Cache, FileKey, default_dir as default_cache_dir};
 pub use facts::{DeveloperFallback, FactMaker, TaskRule, normalize_remote};
 pub use report::{Figures, REPORT_SCHEMA, Report, ReportWarning, Row};
 pub use scan::{FileSummary, ScanStats, scan};
+pub use zone::{system_time_zone, time_zone};
 
 /// Everything a report run needs.
 pub struct ReportOptions {
@@ -143,11 +145,9 @@ pub fn run_files(
     let facts: Vec<_> = summaries
         .iter()
         .map(|(f, s)| {
-            maker.facts(
-                &s.ctx,
-                s.first_prompt.as_deref(),
-                &f.path.display().to_string(),
-            )
+            maker.facts(&s.ctx, s.first_prompt.as_deref(), || {
+                f.path.display().to_string()
+            })
         })
         .collect();
     for f in &facts {
