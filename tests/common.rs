@@ -33,8 +33,7 @@ pub struct Read {
     pub stats: FileStats,
 }
 
-pub fn read_with(path: &Path, opts: ReadOptions) -> Read {
-    let mut reader = RolloutReader::open(path, opts).unwrap();
+fn collect<R: std::io::Read>(mut reader: RolloutReader<R>) -> Read {
     let (mut events, mut warnings) = (vec![], vec![]);
     for item in reader.by_ref() {
         match item {
@@ -47,6 +46,10 @@ pub fn read_with(path: &Path, opts: ReadOptions) -> Read {
         warnings,
         stats: reader.stats().clone(),
     }
+}
+
+pub fn read_with(path: &Path, opts: ReadOptions) -> Read {
+    collect(RolloutReader::open(path, opts).unwrap())
 }
 
 pub fn read(path: &Path) -> Read {
@@ -54,19 +57,7 @@ pub fn read(path: &Path) -> Read {
 }
 
 pub fn read_bytes(bytes: &[u8], opts: ReadOptions) -> Read {
-    let mut reader = RolloutReader::new(bytes, "mem.jsonl", opts);
-    let (mut events, mut warnings) = (vec![], vec![]);
-    for item in reader.by_ref() {
-        match item {
-            Ok(e) => events.push(e),
-            Err(w) => warnings.push(w),
-        }
-    }
-    Read {
-        events,
-        warnings,
-        stats: reader.stats().clone(),
-    }
+    collect(RolloutReader::new(bytes, "mem.jsonl", opts))
 }
 
 pub fn usage_sum(events: &[Event]) -> TokenUsage {

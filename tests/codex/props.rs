@@ -40,7 +40,10 @@ fn corrupt(lines: &[&str], idx: usize, how: u8, at: f64) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    // PROPTEST_CASES raises the count for a longer local run.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96)
+    ))]
 
     #[test]
     fn one_bad_line_stays_local(

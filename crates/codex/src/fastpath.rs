@@ -63,7 +63,9 @@ fn usage_object(b: &[u8]) -> Option<RawUsage> {
             b"output_tokens" => u.output_tokens = v,
             b"reasoning_output_tokens" => u.reasoning_output_tokens = v,
             b"total_tokens" => u.total_tokens = Some(v),
-            _ => {} // a field added later: integers are safe to skip
+            // A field we don't know (a newer build, or a damaged key): let the full parser
+            // decide, so damage is reported rather than read as a missing count.
+            _ => return None,
         }
         match r.first()? {
             b',' => rest = &r[1..],
@@ -249,6 +251,9 @@ fn members<'a>(obj: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8])) -> Option<(
             return None;
         }
         let key = &rest[..q];
+        if !key.iter().all(u8::is_ascii_graphic) {
+            return None; // not a key Codex writes: damaged, or not ours to read by hand
+        }
         rest = rest[q + 1..].strip_prefix(b":")?;
         let n = skip_value(rest)?;
         f(key, &rest[..n]);

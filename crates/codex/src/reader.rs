@@ -148,6 +148,20 @@ enum Src<'a> {
 }
 
 impl<'a> Src<'a> {
+    /// The payload read by `fast` when the line is in compact form and `fast` accepts it, else
+    /// by the full parser.
+    fn parse_or<P: Deserialize<'a>>(
+        self,
+        fast: impl FnOnce(&'a [u8]) -> Option<P>,
+    ) -> Result<P, serde_json::Error> {
+        if let Src::Line(b) = self
+            && let Some(p) = fast(b)
+        {
+            return Ok(p);
+        }
+        self.parse()
+    }
+
     fn parse<P: Deserialize<'a>>(self) -> Result<P, serde_json::Error> {
         match self {
             Src::Line(b) => serde_json::from_slice::<Env<P>>(b).map(|e| e.payload),
@@ -848,14 +862,7 @@ impl Parts<'_> {
     }
 
     fn session_meta(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
-        let fast = match src {
-            Src::Line(b) => crate::fastpath::session_meta(b),
-            Src::Raw(_) => None,
-        };
-        let meta = match fast
-            .map(Ok)
-            .unwrap_or_else(|| src.parse::<raw::SessionMeta<'_>>())
-        {
+        let meta = match src.parse_or(crate::fastpath::session_meta) {
             Ok(m) => m,
             Err(e) => return self.bad(n, "session_meta", &e),
         };
@@ -970,14 +977,7 @@ impl Parts<'_> {
     }
 
     fn turn_context(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
-        let fast = match src {
-            Src::Line(b) => crate::fastpath::turn_context(b),
-            Src::Raw(_) => None,
-        };
-        let tc = match fast
-            .map(Ok)
-            .unwrap_or_else(|| src.parse::<raw::TurnContext<'_>>())
-        {
+        let tc = match src.parse_or(crate::fastpath::turn_context) {
             Ok(t) => t,
             Err(e) => return self.bad(n, "turn_context", &e),
         };
@@ -1053,14 +1053,7 @@ impl Parts<'_> {
     /// baseline. (The record's thread total does not follow `token_count`'s overflow reset, so
     /// the two totals must never be mixed.)
     fn usage_record(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
-        let fast = match src {
-            Src::Line(b) => crate::fastpath::usage_record(b),
-            Src::Raw(_) => None,
-        };
-        let rec = match fast
-            .map(Ok)
-            .unwrap_or_else(|| src.parse::<raw::TokenUsageRecord>())
-        {
+        let rec = match src.parse_or(crate::fastpath::usage_record) {
             Ok(r) => r,
             Err(e) => return self.bad(n, "token_usage_record", &e),
         };
@@ -1120,19 +1113,17 @@ impl Parts<'_> {
 
     fn token_count(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
         // Token mode needs no rate limits: read the compact form by hand when it is one.
-        let fast = match src {
-            Src::Line(b) if !self.full() => crate::fastpath::token_count_info(b),
-            _ => None,
-        };
-        let tc = match fast {
-            Some(info) => raw::TokenCount {
+        let full = self.full();
+        let fast = |b| {
+            let info = crate::fastpath::token_count_info(b).filter(|_| !full)?;
+            Some(raw::TokenCount {
                 info,
                 ..raw::TokenCount::default()
-            },
-            None => match src.parse::<raw::TokenCount<'_>>() {
-                Ok(t) => t,
-                Err(e) => return self.bad(n, "token_count", &e),
-            },
+            })
+        };
+        let tc = match src.parse_or(fast) {
+            Ok(t) => t,
+            Err(e) => return self.bad(n, "token_count", &e),
         };
         if self.full()
             && let Some(rl) = tc.rate_limits
@@ -1284,14 +1275,7 @@ impl Parts<'_> {
         match sub {
             ev::TOKEN_COUNT => self.token_count(src, at, n),
             ev::TASK_STARTED | ev::TURN_STARTED => {
-                let fast = match src {
-                    Src::Line(b) => crate::fastpath::task_started(b),
-                    Src::Raw(_) => None,
-                };
-                let ts = match fast
-                    .map(Ok)
-                    .unwrap_or_else(|| src.parse::<raw::TaskStarted>())
-                {
+                let ts = match src.parse_or(crate::fastpath::task_started) {
                     Ok(t) => t,
                     Err(e) => return self.bad(n, sub, &e),
                 };
@@ -1391,30 +1375,26 @@ impl Parts<'_> {
                 Ok(_) => {}
                 Err(e) => self.bad(n, sub, &e),
             },
-            ev::THREAD_SETTINGS_APPLIED => match match src {
-                Src::Line(b) => crate::fastpath::thread_settings_applied(b),
-                Src::Raw(_) => None,
-            }
-            .map(Ok)
-            .unwrap_or_else(|| src.parse::<raw::ThreadSettingsApplied>())
-            {
-                Ok(t) => {
-                    if let Some(s) = t.thread_settings {
-                        let ctx = self.ctx_mut();
-                        if let Some(m) = s.model {
-                            ctx.model = Some(m);
-                            ctx.model_inferred = false;
-                        }
-                        if s.service_tier.is_some() {
-                            ctx.service_tier = s.service_tier;
-                        }
-                        if ctx.model_provider.is_none() {
-                            ctx.model_provider = s.model_provider_id;
+            ev::THREAD_SETTINGS_APPLIED => {
+                match src.parse_or(crate::fastpath::thread_settings_applied) {
+                    Ok(t) => {
+                        if let Some(s) = t.thread_settings {
+                            let ctx = self.ctx_mut();
+                            if let Some(m) = s.model {
+                                ctx.model = Some(m);
+                                ctx.model_inferred = false;
+                            }
+                            if s.service_tier.is_some() {
+                                ctx.service_tier = s.service_tier;
+                            }
+                            if ctx.model_provider.is_none() {
+                                ctx.model_provider = s.model_provider_id;
+                            }
                         }
                     }
+                    Err(e) => self.bad(n, sub, &e),
                 }
-                Err(e) => self.bad(n, sub, &e),
-            },
+            }
             ev::USER_MESSAGE => match src.parse::<raw::UserMessage<'_>>() {
                 Ok(m) if !self.st.replaying => {
                     let text = m.message.as_deref().unwrap_or_default().to_owned();

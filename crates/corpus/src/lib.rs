@@ -305,14 +305,8 @@ fn plan_slots(spec: &CorpusSpec) -> Vec<Slot> {
 }
 
 fn rollout_name(created_ms: i64, id: &str) -> (String, String) {
-    let p = time::parts(created_ms);
-    (
-        format!("{:04}/{:02}/{:02}", p.y, p.mo, p.d),
-        format!(
-            "rollout-{:04}-{:02}-{:02}T{:02}-{:02}-{:02}-{id}.jsonl",
-            p.y, p.mo, p.d, p.h, p.mi, p.s
-        ),
-    )
+    let (dir, stamp) = time::path_parts(created_ms);
+    (dir, format!("rollout-{stamp}-{id}.jsonl"))
 }
 
 /// Writes a corpus into `dir` (created if missing) and returns its ground truth, which is also
