@@ -555,9 +555,14 @@ impl Parts<'_> {
         }));
     }
 
-    fn bad(&mut self, line: u64, what: &str, e: &serde_json::Error) {
+    /// A line counted as parsed turned out unusable: count it as bad and say why.
+    fn reject(&mut self, line: u64, kind: WarningKind, message: String) {
         self.st.stats.bad += 1;
         self.st.stats.parsed -= 1;
+        self.warn(line, kind, message);
+    }
+
+    fn bad(&mut self, line: u64, what: &str, e: &serde_json::Error) {
         let msg = e.to_string();
         let kind = if msg.contains("UTF-8") || msg.contains("utf-8") {
             WarningKind::InvalidUtf8
@@ -566,7 +571,7 @@ impl Parts<'_> {
         } else {
             WarningKind::InvalidJson
         };
-        self.warn(line, kind, format!("{what}: {msg}"));
+        self.reject(line, kind, format!("{what}: {msg}"));
     }
 
     fn ctx_mut(&mut self) -> &mut SessionContext {
@@ -748,15 +753,11 @@ impl Parts<'_> {
                 let raw = std::str::from_utf8(bytes).unwrap_or_default();
                 self.response_item(Some(item_kind), Src::Raw(raw), at, number);
             }
-            _ => {
-                self.st.stats.bad += 1;
-                self.st.stats.parsed -= 1;
-                self.warn(
-                    number,
-                    WarningKind::UnknownKind,
-                    "JSON object without a `type`: not a rollout line".into(),
-                );
-            }
+            _ => self.reject(
+                number,
+                WarningKind::UnknownKind,
+                "JSON object without a `type`: not a rollout line".into(),
+            ),
         }
     }
 
@@ -1264,9 +1265,7 @@ impl Parts<'_> {
 
     fn event_msg(&mut self, sub: Option<&str>, src: Src<'_>, at: Timestamp, n: u64) {
         let Some(sub) = sub else {
-            self.st.stats.bad += 1;
-            self.st.stats.parsed -= 1;
-            return self.warn(
+            return self.reject(
                 n,
                 WarningKind::BadValue,
                 "event_msg without a payload type".into(),
@@ -1559,13 +1558,8 @@ impl Parts<'_> {
 
     fn response_item(&mut self, sub: Option<&str>, src: Src<'_>, at: Timestamp, n: u64) {
         let Some(sub) = sub else {
-            self.st.stats.bad += 1;
-            self.st.stats.parsed -= 1;
-            return self.warn(
-                n,
-                WarningKind::BadValue,
-                "response_item without a payload type".into(),
-            );
+            let msg = "response_item without a payload type".into();
+            return self.reject(n, WarningKind::BadValue, msg);
         };
         let show = self.opts.include_content;
         match sub {
