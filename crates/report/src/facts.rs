@@ -62,7 +62,7 @@ pub struct FactMaker {
     fallback: DeveloperFallback,
     rules: Vec<TaskRule>,
     default_task: String,
-    git_authors: HashMap<String, Option<String>>,
+    git_authors: std::sync::Mutex<HashMap<String, Option<String>>>,
     user: Option<String>,
 }
 
@@ -73,7 +73,7 @@ impl FactMaker {
             fallback,
             rules,
             default_task,
-            git_authors: HashMap::new(),
+            git_authors: std::sync::Mutex::new(HashMap::new()),
             user: std::env::var("USER")
                 .or_else(|_| std::env::var("USERNAME"))
                 .ok()
@@ -81,8 +81,9 @@ impl FactMaker {
         }
     }
 
-    fn git_author(&mut self, cwd: &str) -> Option<String> {
-        self.git_authors
+    fn git_author(&self, cwd: &str) -> Option<String> {
+        let mut cache = self.git_authors.lock().unwrap_or_else(|e| e.into_inner());
+        cache
             .entry(cwd.to_owned())
             .or_insert_with(|| {
                 let out = Command::new("git")
@@ -97,7 +98,7 @@ impl FactMaker {
 
     /// The facts of a thread.
     pub fn facts(
-        &mut self,
+        &self,
         ctx: &SessionContext,
         first_prompt: Option<&str>,
         fallback_id: impl FnOnce() -> String,
@@ -191,7 +192,7 @@ mod tests {
             "bugfix=(?i)\\b(fix|bug)".parse::<TaskRule>().unwrap(),
             "tests=(?i)test".parse().unwrap(),
         ];
-        let mut m = FactMaker::new(DeveloperFallback::None, rules, "other".into());
+        let m = FactMaker::new(DeveloperFallback::None, rules, "other".into());
         let ctx = SessionContext::default();
         let f = m.facts(&ctx, Some("Fix the failing test"), || "x".into());
         assert_eq!(f.task_type.as_deref(), Some("bugfix"));

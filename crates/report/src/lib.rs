@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 
 use agentobs_codex::RolloutFile;
+use rayon::prelude::*;
 use agentobs_cost::{Dimension, Ledger, PriceBook, TierPolicy};
 
 pub use cache::{Cache, FileKey, default_dir as default_cache_dir};
@@ -130,7 +131,7 @@ pub fn run_files(
         }
     }
     phases.mark("cache");
-    let mut maker = FactMaker::new(
+    let maker = FactMaker::new(
         opts.developer,
         opts.task_rules.clone(),
         opts.default_task.clone(),
@@ -143,7 +144,7 @@ pub fn run_files(
     )
     .with_dates(opts.since, opts.until);
     let facts: Vec<_> = summaries
-        .iter()
+        .par_iter()
         .map(|(f, s)| {
             maker.facts(&s.ctx, s.first_prompt.as_deref(), || {
                 f.path.display().to_string()

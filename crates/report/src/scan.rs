@@ -116,6 +116,12 @@ pub(crate) fn scan_file(
     Scanned { summary, state }
 }
 
+/// Orders work largest file first, so that no core is left with one big file at the end.
+fn largest_first<T>(mut work: Vec<T>, size: impl Fn(&T) -> u64) -> Vec<T> {
+    work.sort_by_key(|w| std::cmp::Reverse(size(w)));
+    work
+}
+
 /// Counts of a scan.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ScanStats {
@@ -137,16 +143,17 @@ pub fn scan(
 ) -> (Vec<(RolloutFile, FileSummary)>, ScanStats) {
     let mut stats = ScanStats::default();
     let Some(cache) = cache else {
-        let out: Vec<_> = files
-            .par_iter()
-            .map(|f| {
+        let mut out: Vec<_> = largest_first(files.iter().enumerate().collect(), |(_, f)| f.size)
+            .into_par_iter()
+            .map(|(i, f)| {
                 let s = scan_file(&f.path, f.size, None, max_line_bytes);
                 progress.fetch_add(1, Ordering::Relaxed);
-                (f.clone(), s.summary)
+                (i, f.clone(), s.summary)
             })
             .collect();
+        out.sort_unstable_by_key(|(i, _, _)| *i);
         stats.read = out.len();
-        return (out, stats);
+        return (out.into_iter().map(|(_, f, s)| (f, s)).collect(), stats);
     };
     enum Plan {
         Fresh,
@@ -187,7 +194,7 @@ pub fn scan(
             }
         }
     }
-    let done: Vec<(usize, RolloutFile, FileKey, Scanned)> = work
+    let done: Vec<(usize, RolloutFile, FileKey, Scanned)> = largest_first(work, |w| w.1.size)
         .into_par_iter()
         .map(|(i, f, key, plan)| {
             let resume = match plan {
