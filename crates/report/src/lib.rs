@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 
 use agentobs_codex::RolloutFile;
-use rayon::prelude::*;
 use agentobs_cost::{Dimension, Ledger, PriceBook, TierPolicy};
+use rayon::prelude::*;
 
 pub use cache::{Cache, FileKey, default_dir as default_cache_dir};
 pub use facts::{DeveloperFallback, FactMaker, TaskRule, normalize_remote};
