@@ -58,6 +58,13 @@ pub(crate) fn completed_item_type(line: &[u8]) -> Option<&[u8]> {
     plain_string(&line[at + KEY.len()..]).map(|(s, _)| s)
 }
 
+/// True when a line has a `"service_tier"` key (the only key is exact: see [`plain_string`]).
+pub(crate) fn mentions_service_tier(line: &[u8]) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"service_tier\":"));
+    FINDER.find(line).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

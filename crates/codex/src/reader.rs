@@ -644,16 +644,20 @@ impl Parts<'_> {
         }
         if is(k, kind::EVENT_MSG) {
             let Some(sub) = sub else { return true };
-            if any(
-                sub,
-                &[
-                    ev::TOKEN_COUNT,
-                    ev::TASK_STARTED,
-                    ev::TURN_STARTED,
-                    ev::THREAD_SETTINGS_APPLIED,
-                ],
-            ) {
+            if is(sub, ev::TOKEN_COUNT) {
                 return true;
+            }
+            if any(sub, &[ev::TASK_STARTED, ev::TURN_STARTED]) {
+                // The token path needs turn starts only to see where a replayed parent
+                // history ends; usage rows carry their own context window.
+                return self.full() || self.st.replaying;
+            }
+            if is(sub, ev::THREAD_SETTINGS_APPLIED) {
+                // The token path reads these for the service tier, or for the model when no
+                // turn context gave one.
+                return self.full()
+                    || self.st.ctx.model.is_none()
+                    || crate::classify::mentions_service_tier(bytes);
             }
             if is(sub, ev::USER_MESSAGE) {
                 return self.wants_first_prompt();
