@@ -22,6 +22,19 @@ pub struct RolloutFile {
     pub thread_key: Option<String>,
     /// Inode number (0 where the platform has none).
     pub inode: u64,
+    /// False when found by [`discover_unstated`]: `size`, `modified` and `inode` are then
+    /// unknown (0 / `None`) until [`RolloutFile::stat`].
+    pub stat_known: bool,
+}
+
+impl RolloutFile {
+    /// Reads size, modification time and inode now.
+    pub fn stat(&mut self) -> io::Result<()> {
+        let fresh = stat_file(self.path.clone(), self.archived)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not a regular file"))?;
+        *self = fresh;
+        Ok(())
+    }
 }
 
 /// A path given to [`discover`] could not be used.
@@ -72,9 +85,26 @@ fn unreadable(path: &Path, source: io::Error) -> DiscoverError {
 
 /// Walks `dir`: directory entries are listed first (their types come without a stat), then
 /// rollout files are stat'ed, which dominates on large homes.
-fn walk(dir: &Path, archived: bool, out: &mut Vec<RolloutFile>) -> Result<(), DiscoverError> {
+fn walk(
+    dir: &Path,
+    archived: bool,
+    stat: bool,
+    out: &mut Vec<RolloutFile>,
+) -> Result<(), DiscoverError> {
     let mut candidates = Vec::new();
     list(dir, &mut candidates)?;
+    if !stat {
+        out.extend(candidates.into_iter().map(|path| RolloutFile {
+            thread_key: thread_key(&path),
+            size: 0,
+            modified: None,
+            archived,
+            inode: 0,
+            stat_known: false,
+            path,
+        }));
+        return Ok(());
+    }
     // Stats dominate on large homes: spread them over the cores.
     let found: Vec<RolloutFile> = candidates
         .into_par_iter()
@@ -102,6 +132,7 @@ fn stat_file(path: PathBuf, archived: bool) -> Option<RolloutFile> {
         modified,
         archived,
         inode: st.st_ino,
+        stat_known: true,
         path,
     })
 }
@@ -146,6 +177,7 @@ fn file_entry(path: PathBuf, meta: &std::fs::Metadata, archived: bool) -> Rollou
         size: meta.len(),
         modified: meta.modified().ok(),
         archived,
+        stat_known: true,
         path,
     }
 }
@@ -153,16 +185,16 @@ fn file_entry(path: PathBuf, meta: &std::fs::Metadata, archived: bool) -> Rollou
 /// The rollouts of one Codex home: `sessions/` and `archived_sessions/`.
 pub fn discover_home(home: &Path) -> Result<Vec<RolloutFile>, DiscoverError> {
     let mut out = Vec::new();
-    walk_home(home, &mut out)?;
+    walk_home(home, true, &mut out)?;
     Ok(dedup(out))
 }
 
-fn walk_home(home: &Path, out: &mut Vec<RolloutFile>) -> Result<(), DiscoverError> {
+fn walk_home(home: &Path, stat: bool, out: &mut Vec<RolloutFile>) -> Result<(), DiscoverError> {
     std::fs::metadata(home).map_err(|e| unreadable(home, e))?;
     for (sub, archived) in [("sessions", false), ("archived_sessions", true)] {
         let dir = home.join(sub);
         if dir.is_dir() {
-            walk(&dir, archived, out)?;
+            walk(&dir, archived, stat, out)?;
         }
     }
     Ok(())
@@ -175,6 +207,17 @@ fn walk_home(home: &Path, out: &mut Vec<RolloutFile>) -> Result<(), DiscoverErro
 /// `archived_sessions/`, or given twice) is kept once: the largest copy, since rollouts only
 /// grow. The result is sorted by path.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<RolloutFile>, DiscoverError> {
+    discover_with(paths, true)
+}
+
+/// Like [`discover`], without reading each file's metadata (a `stat` per file, the main cost of
+/// discovering a large home), for callers that open every file anyway. Only copies of one
+/// thread are stat'ed, to keep the largest.
+pub fn discover_unstated(paths: &[PathBuf]) -> Result<Vec<RolloutFile>, DiscoverError> {
+    discover_with(paths, false)
+}
+
+fn discover_with(paths: &[PathBuf], stat: bool) -> Result<Vec<RolloutFile>, DiscoverError> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| unreadable(p, e))?;
@@ -182,9 +225,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<RolloutFile>, DiscoverError> {
         if meta.is_file() {
             out.push(file_entry(p.clone(), &meta, archived));
         } else if p.join("sessions").is_dir() || p.join("archived_sessions").is_dir() {
-            walk_home(p, &mut out)?;
+            walk_home(p, stat, &mut out)?;
         } else {
-            walk(p, archived, &mut out)?;
+            walk(p, archived, stat, &mut out)?;
         }
     }
     Ok(dedup(out))
@@ -194,6 +237,23 @@ fn dedup(mut files: Vec<RolloutFile>) -> Vec<RolloutFile> {
     // Byte order, not `Path`'s component-wise order: the same for our purposes, much faster.
     files.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
     files.dedup_by(|a, b| a.path == b.path);
+    // Copies of one thread are compared by size: make sure those sizes are known.
+    let mut count: HashMap<&str, u32> = HashMap::with_capacity(files.len());
+    for f in &files {
+        if let Some(k) = f.thread_key.as_deref() {
+            *count.entry(k).or_default() += 1;
+        }
+    }
+    let unknown: Vec<usize> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.stat_known && f.thread_key.as_deref().is_some_and(|k| count[k] > 1))
+        .map(|(i, _)| i)
+        .collect();
+    drop(count);
+    for i in unknown {
+        let _ = files[i].stat();
+    }
     let mut best: HashMap<&str, usize> = HashMap::with_capacity(files.len());
     let mut keep = vec![true; files.len()];
     for (i, f) in files.iter().enumerate() {

@@ -21,6 +21,8 @@ mod warning;
 
 pub use accounting::{Accountant, RowOutcome, Totals};
 pub use config::{CodexConfig, ConfigError};
-pub use discover::{DiscoverError, RolloutFile, default_codex_home, discover, discover_home};
+pub use discover::{
+    DiscoverError, RolloutFile, default_codex_home, discover, discover_home, discover_unstated,
+};
 pub use reader::{ReadError, ReadMode, ReadOptions, ReaderState, RolloutReader};
 pub use warning::{FileStats, Warning, WarningKind};

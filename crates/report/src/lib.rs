@@ -99,7 +99,12 @@ pub fn run(
                 .as_ref()
                 .map(|d| Cache::load(d, &format!("max_line_bytes={}", opts.max_line_bytes)))
         });
-        let files = agentobs_codex::discover(roots);
+        // Without a cache every file is opened anyway: no need to stat them first.
+        let files = if opts.cache_dir.is_some() {
+            agentobs_codex::discover(roots)
+        } else {
+            agentobs_codex::discover_unstated(roots)
+        };
         (files, cache.join().expect("cache loading does not panic"))
     });
     let files = files?;

@@ -62,7 +62,7 @@ pub(crate) fn scan_file(
             (RolloutReader::resume(path, state, opts), summary)
         }
         None => (
-            RolloutReader::open_sized(path, opts, Some(size)),
+            RolloutReader::open_sized(path, opts, (size > 0).then_some(size)),
             FileSummary::default(),
         ),
     };
