@@ -14,6 +14,21 @@ fn find_with<'a>(hay: &'a [u8], finder: &memmem::Finder<'_>) -> Option<&'a [u8]>
     finder.find(hay).map(|i| &hay[i + finder.needle().len()..])
 }
 
+/// Like [`find_with`], looking first after `from` (where Codex's key order puts the key) and
+/// only then from the start: the result is the same, the search usually much shorter.
+fn find_after<'a>(
+    hay: &'a [u8],
+    from: usize,
+    finder: &memmem::Finder<'_>,
+) -> Option<(&'a [u8], usize)> {
+    let n = finder.needle().len();
+    let at = finder
+        .find(&hay[from.min(hay.len())..])
+        .map(|i| from + i)
+        .or_else(|| finder.find(&hay[..from.min(hay.len())]))?;
+    Some((&hay[at + n..], at + n))
+}
+
 macro_rules! finder {
     ($name:ident, $lit:expr) => {
         static $name: std::sync::LazyLock<memmem::Finder<'static>> =
@@ -76,26 +91,36 @@ fn usage_object(b: &[u8]) -> Option<RawUsage> {
 }
 
 /// `"key":{…}` → the usage, `"key":null` or absent → `Some(None)`, anything else → `None`.
-fn optional_usage(line: &[u8], key: &memmem::Finder<'_>) -> Option<Option<RawUsage>> {
-    match find_with(line, key) {
-        None => Some(None),
-        Some(r) if r.starts_with(b"null") => Some(None),
-        Some(r) => usage_object(r).map(Some),
+/// `"key":{…}` → the usage, `"key":null` or absent → `Some(None)`, anything else → `None`.
+/// Also returns where the search may go on.
+fn optional_usage(
+    line: &[u8],
+    from: usize,
+    key: &memmem::Finder<'_>,
+) -> Option<(Option<RawUsage>, usize)> {
+    match find_after(line, from, key) {
+        None => Some((None, from)),
+        Some((r, _)) if r.starts_with(b"null") => Some((None, from)),
+        Some((r, at)) => Some((Some(usage_object(r)?), at)),
     }
 }
 
-fn optional_string(line: &[u8], key: &memmem::Finder<'_>) -> Option<Option<String>> {
-    match find_with(line, key) {
-        None => Some(None),
-        Some(r) if r.starts_with(b"null") => Some(None),
-        Some(r) => {
+fn optional_string(
+    line: &[u8],
+    from: usize,
+    key: &memmem::Finder<'_>,
+) -> Option<(Option<String>, usize)> {
+    match find_after(line, from, key) {
+        None => Some((None, from)),
+        Some((r, _)) if r.starts_with(b"null") => Some((None, from)),
+        Some((r, at)) => {
             let r = r.strip_prefix(b"\"")?;
             let q = memchr::memchr(b'"', r)?;
             let s = &r[..q];
             if memchr::memchr(b'\\', s).is_some() {
                 return None;
             }
-            Some(Some(std::str::from_utf8(s).ok()?.to_owned()))
+            Some((Some(std::str::from_utf8(s).ok()?.to_owned()), at + q))
         }
     }
 }
@@ -109,12 +134,12 @@ pub(crate) fn token_count_info(line: &[u8]) -> Option<Option<TokenCountInfo>> {
     if !info.starts_with(b"{") {
         return None;
     }
-    let total_token_usage = optional_usage(info, &TOTAL)?;
-    let last_token_usage = optional_usage(info, &LAST)?;
-    let model_context_window = match find_with(info, &WINDOW) {
+    let (total_token_usage, at) = optional_usage(info, 0, &TOTAL)?;
+    let (last_token_usage, at) = optional_usage(info, at, &LAST)?;
+    let model_context_window = match find_after(info, at, &WINDOW) {
         None => None,
-        Some(r) if r.starts_with(b"null") => None,
-        Some(r) => Some(number(r)?.0),
+        Some((r, _)) if r.starts_with(b"null") => None,
+        Some((r, _)) => Some(number(r)?.0),
     };
     if total_token_usage.is_none() && last_token_usage.is_none() {
         return None; // an unusual shape: let the full parser decide
@@ -129,11 +154,15 @@ pub(crate) fn token_count_info(line: &[u8]) -> Option<Option<TokenCountInfo>> {
 /// A compact `token_usage_record` line.
 pub(crate) fn usage_record(line: &[u8]) -> Option<TokenUsageRecord> {
     let payload = payload(line)?;
+    let (turn_id, at) = optional_string(payload, 0, &TURN_ID)?;
+    let (response_id, at) = optional_string(payload, at, &RESPONSE_ID)?;
+    let (usage, at) = optional_usage(payload, at, &USAGE)?;
+    let (thread_token_usage, _) = optional_usage(payload, at, &THREAD_USAGE)?;
     Some(TokenUsageRecord {
-        turn_id: optional_string(payload, &TURN_ID)?,
-        response_id: optional_string(payload, &RESPONSE_ID)?,
-        usage: optional_usage(payload, &USAGE)?,
-        thread_token_usage: optional_usage(payload, &THREAD_USAGE)?,
+        turn_id,
+        response_id,
+        usage,
+        thread_token_usage,
     })
 }
 

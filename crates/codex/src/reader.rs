@@ -423,6 +423,27 @@ impl<R: Read> Iterator for RolloutReader<R> {
     }
 }
 
+/// A line or payload type name as `&str`: the known ones without a UTF-8 check.
+fn name(b: &[u8]) -> Option<&str> {
+    const KNOWN: &[&str] = &[
+        kind::EVENT_MSG,
+        kind::RESPONSE_ITEM,
+        kind::TOKEN_USAGE_RECORD,
+        kind::TURN_CONTEXT,
+        kind::SESSION_META,
+        ev::TOKEN_COUNT,
+        ev::TASK_STARTED,
+        ev::THREAD_SETTINGS_APPLIED,
+        ev::ITEM_COMPLETED,
+        ev::TASK_COMPLETE,
+    ];
+    KNOWN
+        .iter()
+        .find(|k| k.as_bytes() == b)
+        .copied()
+        .or_else(|| std::str::from_utf8(b).ok())
+}
+
 fn trim(b: &[u8]) -> &[u8] {
     let start = b
         .iter()
@@ -704,20 +725,18 @@ impl Parts<'_> {
                 self.st.stats.skipped += 1;
                 return;
             }
-            // Only lines we keep pay for UTF-8 checks of their header.
-            fn text(b: &[u8]) -> Option<&str> {
-                std::str::from_utf8(b).ok()
-            }
-            if let (Some(ts), Some(k)) = (text(h.ts), text(h.kind)) {
-                let sub = match h.sub.map(text) {
-                    Some(None) => return self.slow_line(bytes, number),
-                    other => other.flatten(),
-                };
-                self.st.stats.parsed += 1;
-                let at = self.timestamp(Some(ts), number);
-                self.dispatch(k, sub, Src::Line(bytes), at, number);
-                return;
-            }
+            // Known names map to constants; only unknown ones pay for a UTF-8 check.
+            let (Some(k), sub) = (name(h.kind), h.sub.map(name)) else {
+                return self.slow_line(bytes, number);
+            };
+            let sub = match sub {
+                Some(None) => return self.slow_line(bytes, number),
+                other => other.flatten(),
+            };
+            self.st.stats.parsed += 1;
+            let at = self.timestamp_bytes(h.ts, number);
+            self.dispatch(k, sub, Src::Line(bytes), at, number);
+            return;
         }
         self.slow_line(bytes, number);
     }
@@ -762,6 +781,23 @@ impl Parts<'_> {
                 WarningKind::UnknownKind,
                 "JSON object without a `type`: not a rollout line".into(),
             ),
+        }
+    }
+
+    fn timestamp_bytes(&mut self, ts: &[u8], number: u64) -> Timestamp {
+        match Timestamp::parse_rfc3339_bytes(ts) {
+            Ok(t) => {
+                self.st.last_ts = Some(t);
+                t
+            }
+            Err(e) => {
+                self.warn(
+                    number,
+                    WarningKind::BadValue,
+                    format!("{e}; using the previous line's time"),
+                );
+                self.st.last_ts.unwrap_or_default()
+            }
         }
     }
 

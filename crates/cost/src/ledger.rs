@@ -253,7 +253,9 @@ pub struct LedgerRow {
     /// Models in this row that were inferred.
     pub inferred_models: BTreeSet<String>,
     /// Distinct threads in this row.
-    pub sessions: BTreeSet<String>,
+    pub sessions: u64,
+    /// The `add_thread` call that last counted a thread here.
+    last_thread: u64,
     /// Requests.
     pub requests: u64,
     /// For session rows of forks and sub-agents: the root session they roll up into.
@@ -261,20 +263,22 @@ pub struct LedgerRow {
 }
 
 impl LedgerRow {
-    fn add(&mut self, thread: &str, b: &UsageBucket, cost: Option<f64>) {
+    fn add(&mut self, thread: u64, b: &UsageBucket, cost: Option<f64>) {
         self.usage += b.usage;
         self.requests += b.requests;
         match cost {
             Some(c) => self.cost_usd += c,
-            None => {
+            None if !self.unpriced_models.contains(&b.model) => {
                 self.unpriced_models.insert(b.model.clone());
             }
+            None => {}
         }
-        if b.model_inferred {
+        if b.model_inferred && !self.inferred_models.contains(&b.model) {
             self.inferred_models.insert(b.model.clone());
         }
-        if !self.sessions.contains(thread) {
-            self.sessions.insert(thread.to_owned());
+        if self.last_thread != thread {
+            self.last_thread = thread;
+            self.sessions += 1;
         }
     }
 
@@ -313,6 +317,7 @@ pub struct Ledger {
     until: Option<jiff::civil::Date>,
     price_cache: HashMap<String, Vec<RatesFor>>,
     calendar: HashMap<(i64, Dimension), String>,
+    threads_added: u64,
 }
 
 impl Ledger {
@@ -331,6 +336,7 @@ impl Ledger {
             until: None,
             price_cache: HashMap::new(),
             calendar: HashMap::new(),
+            threads_added: 0,
         }
     }
 
@@ -471,8 +477,11 @@ impl Ledger {
         self.since.is_none_or(|s| date >= s) && self.until.is_none_or(|u| date <= u)
     }
 
-    /// Adds a thread's buckets.
+    /// Adds a thread's buckets. Each thread is added once (its `sessions` count is one per
+    /// call).
     pub fn add_thread(&mut self, facts: &ThreadFacts, buckets: &[UsageBucket]) {
+        self.threads_added += 1;
+        let seq = self.threads_added;
         if let Some(p) = &facts.parent_id {
             self.link(&facts.thread_id, p);
         }
@@ -487,16 +496,13 @@ impl Ledger {
                 continue;
             }
             let cost = self.cost(b);
-            self.totals.add(&facts.thread_id, b, cost);
+            self.totals.add(seq, b, cost);
             let mut key: RowKey = Vec::with_capacity(self.dims.len());
             for i in 0..self.dims.len() {
                 let d = self.dims[i];
                 key.push((d, self.value(d, facts, b, &root)));
             }
-            self.rows
-                .entry(key)
-                .or_default()
-                .add(&facts.thread_id, b, cost);
+            self.rows.entry(key).or_default().add(seq, b, cost);
             if by_session && root != facts.thread_id {
                 let mut key: RowKey = Vec::with_capacity(self.dims.len());
                 for i in 0..self.dims.len() {
@@ -505,7 +511,7 @@ impl Ledger {
                 }
                 let row = self.rows.entry(key).or_default();
                 row.parent = Some(root.clone());
-                row.add(&facts.thread_id, b, cost);
+                row.add(seq, b, cost);
             }
         }
     }

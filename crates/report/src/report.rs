@@ -46,7 +46,7 @@ impl From<&LedgerRow> for Figures {
             cost_usd: r.cost().map(|c| (c * 1e10).round() / 1e10),
             unpriced_models: r.unpriced_models.iter().cloned().collect(),
             inferred_models: r.inferred_models.iter().cloned().collect(),
-            sessions: r.sessions.len() as u64,
+            sessions: r.sessions,
         }
     }
 }

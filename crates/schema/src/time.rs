@@ -44,6 +44,14 @@ impl Timestamp {
         })
     }
 
+    /// Like [`parse_rfc3339`](Self::parse_rfc3339), from bytes (no UTF-8 check needed: any
+    /// non-ASCII byte is simply not a valid timestamp).
+    pub fn parse_rfc3339_bytes(s: &[u8]) -> Result<Self, TimestampError> {
+        parse(s).ok_or_else(|| TimestampError {
+            input: String::from_utf8_lossy(&s[..s.len().min(64)]).into_owned(),
+        })
+    }
+
     /// Milliseconds between `self` and an earlier `other` (negative when `other` is later).
     pub fn millis_since(self, other: Timestamp) -> i64 {
         self.0 - other.0
