@@ -207,7 +207,8 @@ pub fn run(args: ReportArgs) -> u8 {
         eprintln!("warning: could not write the cache: {e}");
     }
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: stdout is line-buffered, and pretty JSON would cost a write per line.
+    let mut out = std::io::BufWriter::new(stdout.lock());
     let res = if args.json {
         serde_json::to_writer_pretty(&mut out, &report)
             .map_err(std::io::Error::other)
@@ -234,7 +235,8 @@ pub fn run(args: ReportArgs) -> u8 {
             ));
         }
         out.write_all(text.as_bytes())
-    };
+    }
+    .and_then(|()| out.flush());
     if let Err(e) = res
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
