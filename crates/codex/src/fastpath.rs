@@ -59,29 +59,41 @@ fn number(b: &[u8]) -> Option<(u64, &[u8])> {
 
 /// `{"input_tokens":1,"cached_input_tokens":2,…}`: flat, integers only, compact.
 fn usage_object(b: &[u8]) -> Option<RawUsage> {
+    // The keys with their closing quote and colon, in the order Codex writes them: the next
+    // key is tried first, so a usual object costs one comparison per key.
+    const KEYS: [&[u8]; 6] = [
+        b"input_tokens\":",
+        b"cached_input_tokens\":",
+        b"cache_write_input_tokens\":",
+        b"output_tokens\":",
+        b"reasoning_output_tokens\":",
+        b"total_tokens\":",
+    ];
     let mut rest = b.strip_prefix(b"{")?;
     let mut u = RawUsage::default();
-    if let Some(r) = rest.strip_prefix(b"}") {
-        let _ = r;
+    if rest.starts_with(b"}") {
         return Some(u);
     }
+    let mut next = 0;
     loop {
         rest = rest.strip_prefix(b"\"")?;
-        let q = memchr::memchr(b'"', rest)?;
-        let key = &rest[..q];
-        rest = rest[q + 1..].strip_prefix(b":")?;
-        let (v, r) = number(rest)?;
-        match key {
-            b"input_tokens" => u.input_tokens = v,
-            b"cached_input_tokens" => u.cached_input_tokens = v,
-            b"cache_write_input_tokens" => u.cache_write_input_tokens = v,
-            b"output_tokens" => u.output_tokens = v,
-            b"reasoning_output_tokens" => u.reasoning_output_tokens = v,
-            b"total_tokens" => u.total_tokens = Some(v),
-            // A field we don't know (a newer build, or a damaged key): let the full parser
-            // decide, so damage is reported rather than read as a missing count.
-            _ => return None,
+        let k = if rest.starts_with(KEYS[next % KEYS.len()]) {
+            next % KEYS.len()
+        } else {
+            // A key we don't know (a newer build, or a damaged key): the full parser decides,
+            // so damage is reported rather than read as a missing count.
+            KEYS.iter().position(|k| rest.starts_with(k))?
+        };
+        let (v, r) = number(&rest[KEYS[k].len()..])?;
+        match k {
+            0 => u.input_tokens = v,
+            1 => u.cached_input_tokens = v,
+            2 => u.cache_write_input_tokens = v,
+            3 => u.output_tokens = v,
+            4 => u.reasoning_output_tokens = v,
+            _ => u.total_tokens = Some(v),
         }
+        next = k + 1;
         match r.first()? {
             b',' => rest = &r[1..],
             b'}' => return Some(u),
