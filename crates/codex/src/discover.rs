@@ -143,18 +143,31 @@ fn stat_file(path: PathBuf, archived: bool) -> Option<RolloutFile> {
     meta.is_file().then(|| file_entry(path, &meta, archived))
 }
 
+/// The rollout paths under `dir`; sub-folders are listed in parallel (a Codex home has a
+/// folder per day).
 fn list(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DiscoverError> {
     let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, e))?;
+    let mut subdirs = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| unreadable(dir, e))?;
         let Ok(ft) = entry.file_type() else { continue };
         let path = entry.path();
         let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
         if is_dir {
-            list(&path, out)?;
+            subdirs.push(path);
         } else if is_rollout_name(&path) {
             out.push(path);
         }
+    }
+    let nested: Vec<Result<Vec<PathBuf>, DiscoverError>> = subdirs
+        .into_par_iter()
+        .map(|d| {
+            let mut v = Vec::new();
+            list(&d, &mut v).map(|()| v)
+        })
+        .collect();
+    for n in nested {
+        out.extend(n?);
     }
     Ok(())
 }
