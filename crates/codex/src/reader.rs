@@ -647,6 +647,10 @@ impl Parts<'_> {
     fn wanted(&self, k: &[u8], sub: Option<&[u8]>, bytes: &[u8]) -> bool {
         let is = |a: &[u8], b: &str| a == b.as_bytes();
         let any = |a: &[u8], list: &[&str]| list.iter().any(|b| is(a, b));
+        // Most lines are response items: decide those first.
+        if is(k, kind::RESPONSE_ITEM) {
+            return self.full() && !sub.is_some_and(|s| any(s, item::CONTENT_ONLY));
+        }
         if any(
             k,
             &[
@@ -684,6 +688,9 @@ impl Parts<'_> {
                 return self.wants_first_prompt();
             }
             if is(sub, ev::ITEM_COMPLETED) {
+                if !self.full() && !self.wants_first_prompt() {
+                    return false;
+                }
                 return match completed_item_type(bytes) {
                     Some(b"UserMessage") => self.wants_first_prompt(),
                     Some(b"CommandExecution") => self.full(),
@@ -695,12 +702,6 @@ impl Parts<'_> {
                 return false;
             }
             return self.full();
-        }
-        if is(k, kind::RESPONSE_ITEM) {
-            return match sub {
-                Some(s) if any(s, item::CONTENT_ONLY) => false,
-                _ => self.full(),
-            };
         }
         true
     }
