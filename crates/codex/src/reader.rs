@@ -189,12 +189,7 @@ const MAX_PENDING_CALLS: usize = 4096;
 /// ```
 pub struct RolloutReader<R> {
     lines: LineReader<R>,
-    path: Arc<str>,
-    opts: ReadOptions,
-    st: ReaderState,
-    start: Option<PendingStart>,
-    held: Vec<Event>,
-    out: VecDeque<Result<Event, Warning>>,
+    core: Core,
     finished: bool,
 }
 
@@ -245,7 +240,7 @@ impl RolloutReader<File> {
             expected,
         );
         let mut r = Self::with_lines(lines, path.display().to_string(), opts);
-        r.st = state;
+        r.core.st = state;
         Ok(r)
     }
 }
@@ -261,37 +256,39 @@ impl<R: Read> RolloutReader<R> {
         let ctx = SessionContext::new(Harness::Codex);
         RolloutReader {
             lines,
-            path: path.into(),
-            st: ReaderState {
-                ctx: Arc::new(ctx),
-                ..ReaderState::default()
+            core: Core {
+                path: path.into(),
+                st: ReaderState {
+                    ctx: Arc::new(ctx),
+                    ..ReaderState::default()
+                },
+                opts,
+                start: None,
+                held: Vec::new(),
+                out: VecDeque::new(),
             },
-            opts,
-            start: None,
-            held: Vec::new(),
-            out: VecDeque::new(),
             finished: false,
         }
     }
 
     /// Counts so far (complete after the iterator is exhausted).
     pub fn stats(&self) -> &FileStats {
-        &self.st.stats
+        &self.core.st.stats
     }
 
     /// The state to resume from later. Meaningful once the iterator is exhausted.
     pub fn state(&self) -> &ReaderState {
-        &self.st
+        &self.core.st
     }
 
     /// Consumes the reader, returning its final state.
     pub fn into_state(self) -> ReaderState {
-        self.st
+        self.core.st
     }
 
     /// The path label.
     pub fn path(&self) -> &Arc<str> {
-        &self.path
+        &self.core.path
     }
 
     fn pump(&mut self) {
@@ -307,8 +304,8 @@ impl<R: Read> RolloutReader<R> {
                     WarningKind::Io,
                     format!("read error: {e}"),
                 );
-                self.out.push_back(Err(w));
-                self.st.stats.bad += 1;
+                self.core.out.push_back(Err(w));
+                self.core.st.stats.bad += 1;
                 self.finish();
                 return;
             }
@@ -317,28 +314,15 @@ impl<R: Read> RolloutReader<R> {
             (line.number, line.offset, line.complete, line.oversized);
         // The line borrows the line reader; the handlers borrow the other fields.
         let Line { bytes, .. } = line;
-        let consumed = Self::process(
-            &mut Parts {
-                path: &self.path,
-                opts: &self.opts,
-                st: &mut self.st,
-                start: &mut self.start,
-                held: &mut self.held,
-                out: &mut self.out,
-            },
-            bytes,
-            number,
-            complete,
-            oversized,
-        );
+        let consumed = Self::process(&mut self.core, bytes, number, complete, oversized);
         if consumed {
-            self.st.offset = self.lines.offset();
-            self.st.line = number;
+            self.core.st.offset = self.lines.offset();
+            self.core.st.line = number;
         } else {
-            self.st.offset = offset;
-            self.st.line = number - 1;
+            self.core.st.offset = offset;
+            self.core.st.line = number - 1;
         }
-        self.st.stats.bytes = self.st.offset;
+        self.core.st.stats.bytes = self.core.st.offset;
     }
 
     fn finish(&mut self) {
@@ -346,20 +330,12 @@ impl<R: Read> RolloutReader<R> {
             return;
         }
         self.finished = true;
-        let mut parts = Parts {
-            path: &self.path,
-            opts: &self.opts,
-            st: &mut self.st,
-            start: &mut self.start,
-            held: &mut self.held,
-            out: &mut self.out,
-        };
-        parts.flush_start();
+        self.core.flush_start();
     }
 
     fn warning(&self, line: u64, kind: WarningKind, message: String) -> Warning {
         Warning {
-            path: self.path.clone(),
+            path: self.core.path.clone(),
             line,
             kind,
             message,
@@ -367,7 +343,7 @@ impl<R: Read> RolloutReader<R> {
     }
 
     fn process(
-        p: &mut Parts<'_>,
+        p: &mut Core,
         bytes: &[u8],
         number: u64,
         complete: bool,
@@ -412,7 +388,7 @@ impl<R: Read> Iterator for RolloutReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.out.pop_front() {
+            if let Some(item) = self.core.out.pop_front() {
                 return Some(item);
             }
             if self.finished {
@@ -456,14 +432,15 @@ fn trim(b: &[u8]) -> &[u8] {
     &b[start..end]
 }
 
-/// The mutable parts of a reader, split from the line buffer.
-struct Parts<'r> {
-    path: &'r Arc<str>,
-    opts: &'r ReadOptions,
-    st: &'r mut ReaderState,
-    start: &'r mut Option<PendingStart>,
-    held: &'r mut Vec<Event>,
-    out: &'r mut VecDeque<Result<Event, Warning>>,
+/// Everything a reader keeps but its line buffer: split off so that the line being read can
+/// borrow the buffer while the handlers change the rest.
+struct Core {
+    path: Arc<str>,
+    opts: ReadOptions,
+    st: ReaderState,
+    start: Option<PendingStart>,
+    held: Vec<Event>,
+    out: VecDeque<Result<Event, Warning>>,
 }
 
 fn is_uuid_v7(id: &str) -> bool {
@@ -566,7 +543,7 @@ fn rate_window(w: Option<raw::RateWindow>, at: Timestamp) -> Option<RateLimitWin
     })
 }
 
-impl Parts<'_> {
+impl Core {
     fn warn(&mut self, line: u64, kind: WarningKind, message: String) {
         self.out.push_back(Err(Warning {
             path: self.path.clone(),
@@ -1007,7 +984,7 @@ impl Parts<'_> {
             });
         }
         if self.full() {
-            *self.start = Some(PendingStart {
+            self.start = Some(PendingStart {
                 at,
                 line: n,
                 started: SessionStarted {
