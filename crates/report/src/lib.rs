@@ -93,20 +93,20 @@ pub fn run(
     progress: &AtomicUsize,
 ) -> Result<(Report, RunInfo), agentobs_codex::DiscoverError> {
     let phases = Phases::new();
-    let (files, cache) = std::thread::scope(|s| {
-        let cache = s.spawn(|| {
-            opts.cache_dir
-                .as_ref()
-                .map(|d| Cache::load(d, &format!("max_line_bytes={}", opts.max_line_bytes)))
-        });
+    let (files, cache) = match &opts.cache_dir {
+        // The cache loads while the files are found.
+        Some(dir) => std::thread::scope(|s| {
+            let options = format!("max_line_bytes={}", opts.max_line_bytes);
+            let cache = s.spawn(move || Cache::load(dir, &options));
+            let files = agentobs_codex::discover(roots);
+            (
+                files,
+                Some(cache.join().expect("cache loading does not panic")),
+            )
+        }),
         // Without a cache every file is opened anyway: no need to stat them first.
-        let files = if opts.cache_dir.is_some() {
-            agentobs_codex::discover(roots)
-        } else {
-            agentobs_codex::discover_unstated(roots)
-        };
-        (files, cache.join().expect("cache loading does not panic"))
-    });
+        None => (agentobs_codex::discover_unstated(roots), None),
+    };
     let files = files?;
     phases.mark("discover");
     Ok(run_files(&files, roots, cache, opts, progress))
