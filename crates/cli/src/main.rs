@@ -11,7 +11,12 @@ use clap::{Parser, Subcommand};
 
 /// Telemetry for coding agents: events, cost and health of Codex sessions.
 #[derive(Parser)]
-#[command(name = "agentobs", version, about, long_about = None)]
+#[command(
+    name = "agentobs",
+    version,
+    about = "Telemetry for coding agents: the events, cost and health of Codex sessions.",
+    long_about = None
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
