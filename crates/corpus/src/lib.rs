@@ -360,19 +360,18 @@ pub fn generate(dir: &Path, spec: &CorpusSpec) -> io::Result<Expected> {
                 cur.reset(!slot.flags.old_gen);
                 let st =
                     write_session(&pools, sess_rng, &mut cur, &mut exp, &plan, Origin::Primary);
-                let (day, name) = rollout_name(created, &st.id);
-                let day_dir = sessions_dir.join(&day);
-                if made_dirs.insert(day) {
-                    fs::create_dir_all(&day_dir)?;
-                }
-                write_file(day_dir.join(&name), &cur.buf, &mut exp)?;
+                let name = store_session(
+                    &sessions_dir,
+                    &mut made_dirs,
+                    created,
+                    &st.id,
+                    &cur.buf,
+                    slot.flags.no_last,
+                    &mut exp,
+                )?;
                 written += cur.buf.len() as u64;
-                exp.sessions += 1;
                 if slot.flags.old_gen {
                     exp.traps.old_gen_sessions += 1;
-                }
-                if slot.flags.no_last {
-                    exp.traps.no_last_sessions += 1;
                 }
                 std::mem::swap(&mut cur, &mut parent);
                 parent_state = Some(st);
@@ -403,17 +402,16 @@ pub fn generate(dir: &Path, spec: &CorpusSpec) -> io::Result<Expected> {
                 };
                 cur.reset(true);
                 let st = write_session(&pools, sess_rng, &mut cur, &mut exp, &plan, origin);
-                let (day, name) = rollout_name(created, &st.id);
-                let day_dir = sessions_dir.join(&day);
-                if made_dirs.insert(day) {
-                    fs::create_dir_all(&day_dir)?;
-                }
-                write_file(day_dir.join(&name), &cur.buf, &mut exp)?;
+                store_session(
+                    &sessions_dir,
+                    &mut made_dirs,
+                    created,
+                    &st.id,
+                    &cur.buf,
+                    slot.flags.no_last,
+                    &mut exp,
+                )?;
                 written += cur.buf.len() as u64;
-                exp.sessions += 1;
-                if slot.flags.no_last {
-                    exp.traps.no_last_sessions += 1;
-                }
             }
             Kind::Archive => {
                 let archive = dir.join("archived_sessions");
@@ -430,6 +428,29 @@ pub fn generate(dir: &Path, spec: &CorpusSpec) -> io::Result<Expected> {
     let json = serde_json::to_vec_pretty(&exp).map_err(io::Error::other)?;
     fs::write(dir.join("expected.json"), json)?;
     Ok(exp)
+}
+
+/// Writes one session's rollout under `sessions/YYYY/MM/DD/` and counts it; returns its name.
+fn store_session(
+    sessions_dir: &Path,
+    made_dirs: &mut HashSet<String>,
+    created_ms: i64,
+    id: &str,
+    bytes: &[u8],
+    no_last: bool,
+    exp: &mut Expected,
+) -> io::Result<String> {
+    let (day, name) = rollout_name(created_ms, id);
+    let day_dir = sessions_dir.join(&day);
+    if made_dirs.insert(day) {
+        fs::create_dir_all(&day_dir)?;
+    }
+    write_file(day_dir.join(&name), bytes, exp)?;
+    exp.sessions += 1;
+    if no_last {
+        exp.traps.no_last_sessions += 1;
+    }
+    Ok(name)
 }
 
 fn write_file(path: PathBuf, bytes: &[u8], exp: &mut Expected) -> io::Result<()> {

@@ -561,6 +561,22 @@ mod tests {
         Timestamp::parse_rfc3339(s).unwrap()
     }
 
+    fn ledger(dims: Vec<Dimension>) -> Ledger {
+        Ledger::new(
+            dims,
+            TimeZone::UTC,
+            PriceBook::embedded(),
+            TierPolicy::default(),
+        )
+    }
+
+    fn thread(id: &str) -> ThreadFacts {
+        ThreadFacts {
+            thread_id: id.into(),
+            ..Default::default()
+        }
+    }
+
     fn u(i: u64, c: u64, o: u64) -> TokenUsage {
         TokenUsage {
             input_tokens: i,
@@ -603,19 +619,8 @@ mod tests {
             u(300_000, 0, 1_000),
         );
         assert_eq!(b.len(), 2);
-        let mut l = Ledger::new(
-            vec![],
-            TimeZone::UTC,
-            PriceBook::embedded(),
-            TierPolicy::default(),
-        );
-        l.add_thread(
-            &ThreadFacts {
-                thread_id: "a".into(),
-                ..Default::default()
-            },
-            &b,
-        );
+        let mut l = ledger(vec![]);
+        l.add_thread(&thread("a"), &b);
         // 100k×2.5 + 1k×15 = 0.25 + 0.015 = 0.265; 300k×5 + 1k×22.5 = 1.5 + 0.0225 = 1.5225
         let cost = l.totals().cost().unwrap();
         assert!((cost - 1.7875).abs() < 1e-9, "{cost}");
@@ -627,19 +632,8 @@ mod tests {
         let t = at("2026-11-10T10:00:00Z");
         add_request(&mut b, t, "gpt-5", false, None, 10, u(10, 0, 1));
         add_request(&mut b, t, "mystery-model", false, None, 10, u(10, 0, 1));
-        let mut l = Ledger::new(
-            vec![Dimension::Model],
-            TimeZone::UTC,
-            PriceBook::embedded(),
-            TierPolicy::default(),
-        );
-        l.add_thread(
-            &ThreadFacts {
-                thread_id: "a".into(),
-                ..Default::default()
-            },
-            &b,
-        );
+        let mut l = ledger(vec![Dimension::Model]);
+        l.add_thread(&thread("a"), &b);
         let rows: Vec<_> = l
             .rows()
             .map(|(k, r)| (k[0].1.clone(), r.cost().is_some()))
@@ -671,13 +665,7 @@ mod tests {
             PriceBook::embedded(),
             TierPolicy::default(),
         );
-        l.add_thread(
-            &ThreadFacts {
-                thread_id: "a".into(),
-                ..Default::default()
-            },
-            &b,
-        );
+        l.add_thread(&thread("a"), &b);
         let (k, _) = l.rows().next().unwrap();
         assert_eq!(k[0].1, "2026-11-11");
         assert_eq!(k[1].1, "2026-W46");
@@ -691,12 +679,7 @@ mod tests {
         add_request(&mut parent, t, "gpt-5", false, None, 1, u(100, 0, 10));
         let mut child = Vec::new();
         add_request(&mut child, t, "gpt-5", false, None, 1, u(50, 0, 5));
-        let mut l = Ledger::new(
-            vec![Dimension::Session],
-            TimeZone::UTC,
-            PriceBook::embedded(),
-            TierPolicy::default(),
-        );
+        let mut l = ledger(vec![Dimension::Session]);
         l.add_thread(
             &ThreadFacts {
                 thread_id: "child".into(),
@@ -705,13 +688,7 @@ mod tests {
             },
             &child,
         );
-        l.add_thread(
-            &ThreadFacts {
-                thread_id: "root".into(),
-                ..Default::default()
-            },
-            &parent,
-        );
+        l.add_thread(&thread("root"), &parent);
         let rows: Vec<_> = l
             .rows()
             .map(|(k, r)| (k[0].1.clone(), r.parent.clone(), r.usage.input_tokens))
