@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use agentobs::codex::{FileStats, ReadOptions, RolloutReader, Warning};
-use agentobs::schema::{Event, EventKind, TokenUsage};
+use agentobs::schema::{Collect, Event, EventKind, TokenUsage};
 
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,16 +34,12 @@ pub struct Read {
 }
 
 fn collect<R: std::io::Read>(mut reader: RolloutReader<R>) -> Read {
-    let (mut events, mut warnings) = (vec![], vec![]);
-    for item in reader.by_ref() {
-        match item {
-            Ok(e) => events.push(e),
-            Err(w) => warnings.push(w),
-        }
-    }
+    let mut sink = Collect::default();
+    let _ = reader.feed(&mut sink);
+    assert_eq!(sink.ends.len(), 1, "one end per file");
     Read {
-        events,
-        warnings,
+        events: sink.events,
+        warnings: sink.warnings,
         stats: reader.stats().clone(),
     }
 }

@@ -1,6 +1,7 @@
 //! The Codex rollout reader end to end.
 
 mod bad_input;
+mod crafted;
 mod fixtures_0169;
 mod generations;
 mod props;

@@ -17,6 +17,20 @@ fn signature(r: &Read, skip_line: u64) -> Vec<(u64, &'static str)> {
     v
 }
 
+/// A fixture with escapes and non-ASCII text in its strings, so that corruption reaches the
+/// string and escape paths: Windows-style paths with backslashes, quotes, `\u` escapes.
+fn scenario_text(scenario: &str) -> String {
+    match scenario.strip_suffix("+escapes") {
+        Some(base) => std::fs::read_to_string(rollout(&format!("codex-0.169/{base}")))
+            .unwrap()
+            .replace(
+                "/home/dev/codexlab/work",
+                r#"C:\\Users\\d\u00e9v\\\"q\" \u65e5\\work"#,
+            ),
+        None => std::fs::read_to_string(rollout(&format!("codex-0.169/{scenario}"))).unwrap(),
+    }
+}
+
 fn corrupt(lines: &[&str], idx: usize, how: u8, at: f64) -> Vec<u8> {
     let mut out = Vec::new();
     for (i, l) in lines.iter().enumerate() {
@@ -29,7 +43,16 @@ fn corrupt(lines: &[&str], idx: usize, how: u8, at: f64) -> Vec<u8> {
                     out.extend_from_slice(b"\x00\xfe}{");
                     out.extend_from_slice(&l.as_bytes()[cut..]);
                 }
-                _ => out.extend_from_slice(b"garbage ]]"),
+                2 => out.extend_from_slice(b"garbage ]]"),
+                _ => {
+                    // Cut right after a backslash (a line cut inside an escape), when it has one.
+                    let b = l.as_bytes();
+                    let slashes: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'\\').collect();
+                    let end = slashes
+                        .get((at * slashes.len() as f64) as usize)
+                        .map_or(cut, |i| i + 1);
+                    out.extend_from_slice(&b[..end]);
+                }
             }
         } else {
             out.extend_from_slice(l.as_bytes());
@@ -47,17 +70,20 @@ proptest! {
 
     #[test]
     fn one_bad_line_stays_local(
-        scenario in prop::sample::select(vec!["tool_fail", "tool", "reasoning", "http500_retry"]),
+        scenario in prop::sample::select(vec![
+            "tool_fail", "tool", "reasoning", "http500_retry", "tool+escapes", "tool_fail+escapes",
+        ]),
         idx_frac in 0.0f64..1.0,
-        how in 0u8..3,
+        how in 0u8..4,
         at in 0.0f64..1.0,
         tokens_mode in any::<bool>(),
     ) {
-        let text = std::fs::read_to_string(rollout(&format!("codex-0.169/{scenario}"))).unwrap();
+        let text = scenario_text(scenario);
         let lines: Vec<&str> = text.lines().collect();
         let idx = ((lines.len() as f64 * idx_frac) as usize).min(lines.len() - 1);
         let opts = if tokens_mode { ReadOptions::tokens() } else { ReadOptions::default() };
         let clean = read_bytes(text.as_bytes(), opts.clone());
+        prop_assert!(clean.warnings.is_empty(), "{:?}", clean.warnings);
         let bad = read_bytes(&corrupt(&lines, idx, how, at), opts);
         let line_no = idx as u64 + 1;
         prop_assert_eq!(signature(&bad, line_no), signature(&clean, line_no));

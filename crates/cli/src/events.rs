@@ -2,7 +2,10 @@
 
 use std::io::{self, BufWriter, Write};
 
-use agentobs_codex::{ReadOptions, RolloutReader};
+use std::ops::ControlFlow;
+
+use agentobs_codex::{ReadOptions, RolloutReader, Warning, guard_file};
+use agentobs_schema::{Event, EventSink, SourceEnd};
 
 use crate::exit;
 use crate::inputs::InputArgs;
@@ -37,56 +40,100 @@ pub fn run(args: EventsArgs) -> u8 {
         ..ReadOptions::default()
     };
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let (mut events, mut warnings, mut lines) = (0u64, 0u64, 0u64);
+    let mut sink = PrintSink {
+        out: BufWriter::new(stdout.lock()),
+        json: args.json,
+        events: 0,
+        warnings: 0,
+        lines: 0,
+        error: None,
+    };
     for f in &files {
-        let reader = match RolloutReader::open(&f.path, opts.clone()) {
-            Ok(r) => r,
+        let label = f.path.display().to_string();
+        let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
+            Ok(mut reader) => reader.feed(&mut sink),
             Err(e) => {
                 eprintln!("warning: {e}");
-                warnings += 1;
-                continue;
+                sink.warnings += 1;
+                ControlFlow::Continue(())
             }
-        };
-        let mut reader = reader;
-        for item in reader.by_ref() {
-            match item {
-                Ok(event) => {
-                    events += 1;
-                    let res = if args.json {
-                        serde_json::to_writer(&mut out, &event)
-                            .map_err(io::Error::other)
-                            .and_then(|()| out.write_all(b"\n"))
-                    } else {
-                        writeln!(out, "{}", crate::human::line(&event))
-                    };
-                    if let Err(e) = res {
-                        if e.kind() == io::ErrorKind::BrokenPipe {
-                            return exit::OK;
-                        }
-                        eprintln!("agentobs events: {e}");
-                        return 1;
-                    }
-                }
-                Err(w) => {
-                    let _ = out.flush();
-                    warnings += 1;
-                    let label = if w.is_notice() { "notice" } else { "warning" };
-                    eprintln!("{label}: {w}");
-                }
-            }
+        });
+        match read {
+            Ok(ControlFlow::Continue(())) => {}
+            Ok(ControlFlow::Break(())) => break,
+            Err(w) => sink.warning(&w),
         }
-        lines += reader.stats().lines;
     }
-    if let Err(e) = out.flush()
+    match sink.error.take() {
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::OK,
+        Some(e) => {
+            eprintln!("agentobs events: {e}");
+            return exit::FAILED;
+        }
+        None => {}
+    }
+    if let Err(e) = sink.out.flush()
         && e.kind() != io::ErrorKind::BrokenPipe
     {
         eprintln!("agentobs events: {e}");
-        return 1;
+        return exit::FAILED;
     }
     eprintln!(
-        "{} files, {lines} lines, {events} events, {warnings} warnings",
-        files.len()
+        "{} files, {} lines, {} events, {} warnings",
+        files.len(),
+        sink.lines,
+        sink.events,
+        sink.warnings
     );
-    exit::OK
+    if sink.warnings > 0 {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    }
+}
+
+/// Prints each event as a line (or JSONL), warnings to stderr.
+struct PrintSink<W: Write> {
+    out: W,
+    json: bool,
+    events: u64,
+    warnings: u64,
+    lines: u64,
+    /// The first write error; printing stops there.
+    error: Option<io::Error>,
+}
+
+impl<W: Write> EventSink for PrintSink<W> {
+    fn event(&mut self, event: &Event) -> ControlFlow<()> {
+        self.events += 1;
+        let res = if self.json {
+            serde_json::to_writer(&mut self.out, event)
+                .map_err(io::Error::other)
+                .and_then(|()| self.out.write_all(b"\n"))
+        } else {
+            writeln!(self.out, "{}", crate::human::line(event))
+        };
+        match res {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn warning(&mut self, w: &Warning) {
+        let _ = self.out.flush();
+        let label = if w.is_notice() {
+            "notice"
+        } else {
+            self.warnings += 1;
+            "warning"
+        };
+        eprintln!("{label}: {w}");
+    }
+
+    fn end(&mut self, end: &SourceEnd) {
+        self.lines += end.lines;
+    }
 }

@@ -32,10 +32,15 @@ enum Command {
 
 /// Exit codes.
 pub mod exit {
-    /// Success (warnings allowed).
+    /// Success: everything was read (notices about files still being written allowed).
     pub const OK: u8 = 0;
+    /// The output could not be written.
+    pub const FAILED: u8 = 1;
     /// Usage error or unreadable input path.
     pub const USAGE: u8 = 2;
+    /// The output is complete for everything readable, but some lines or files could not be
+    /// read (each named in a warning on stderr).
+    pub const WARNINGS: u8 = 3;
 }
 
 fn main() -> ExitCode {

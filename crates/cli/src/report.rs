@@ -241,7 +241,11 @@ pub fn run(args: ReportArgs) -> u8 {
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("agentobs report: {e}");
-        return 1;
+        return exit::FAILED;
     }
-    exit::OK
+    if report.warnings.iter().any(|w| !w.is_notice()) {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    }
 }

@@ -122,7 +122,7 @@ impl Accountant {
             if now.saturating_mul(100) >= before.saturating_mul(STALE_SHARE_PERCENT) {
                 return RowOutcome::Stale;
             }
-            self.restarts += 1;
+            self.restarts = self.restarts.saturating_add(1);
             self.prev = Some(total);
             return RowOutcome::Billed(u);
         }

@@ -20,11 +20,11 @@ pub(crate) struct Header<'a> {
 /// them with known names and converts only what it keeps.
 fn plain_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
     let q = memchr(b'"', b)?;
-    let s = &b[..q];
+    let (s, rest) = b.split_at(q);
     if memchr(b'\\', s).is_some() {
         return None;
     }
-    Some((s, &b[q + 1..]))
+    Some((s, rest.get(1..)?))
 }
 
 pub(crate) fn compact_header(line: &[u8]) -> Option<Header<'_>> {
@@ -36,7 +36,7 @@ pub(crate) fn compact_header(line: &[u8]) -> Option<Header<'_>> {
         if n == 0 {
             return None;
         }
-        rest = r[n..].strip_prefix(b",")?;
+        rest = r.get(n..)?.strip_prefix(b",")?;
     }
     let rest = rest.strip_prefix(b"\"type\":\"")?;
     let (kind, rest) = plain_string(rest)?;
@@ -53,9 +53,9 @@ pub(crate) fn completed_item_type(line: &[u8]) -> Option<&[u8]> {
     const KEY: &[u8] = b"\"item\":{\"type\":\"";
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(KEY));
-    let window = &line[..line.len().min(512)];
+    let window = line.get(..line.len().min(512))?;
     let at = FINDER.find(window)?;
-    plain_string(&line[at + KEY.len()..]).map(|(s, _)| s)
+    plain_string(line.get(at.checked_add(KEY.len())?..)?).map(|(s, _)| s)
 }
 
 /// True when a line has a `"service_tier"` key (the only key is exact: see [`plain_string`]).

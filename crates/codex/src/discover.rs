@@ -71,9 +71,12 @@ fn thread_key(path: &Path) -> Option<String> {
     if !stem.starts_with("rollout-") || stem.len() < 36 {
         return None;
     }
-    let key = &stem[stem.len() - 36..];
+    // The thread id is the last 36 bytes; a name with non-ASCII bytes there is not one of
+    // Codex's (and must not be sliced inside a character).
+    let key = stem.get(stem.len().checked_sub(36)?..)?;
     let b = key.as_bytes();
-    (b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-').then(|| key.to_owned())
+    let dash = |i: usize| b.get(i) == Some(&b'-');
+    (key.is_ascii() && dash(8) && dash(13) && dash(18) && dash(23)).then(|| key.to_owned())
 }
 
 fn unreadable(path: &Path, source: io::Error) -> DiscoverError {
@@ -122,9 +125,11 @@ fn stat_file(path: PathBuf, archived: bool) -> Option<RolloutFile> {
     if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
         return None;
     }
-    let modified = u64::try_from(st.st_mtime).ok().map(|s| {
-        SystemTime::UNIX_EPOCH
-            + std::time::Duration::new(s, u32::try_from(st.st_mtime_nsec).unwrap_or(0))
+    let modified = u64::try_from(st.st_mtime).ok().and_then(|s| {
+        let nanos = u32::try_from(st.st_mtime_nsec)
+            .unwrap_or(0)
+            .min(999_999_999);
+        SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::new(s, nanos))
     });
     Some(RolloutFile {
         thread_key: thread_key(&path),
@@ -254,18 +259,26 @@ fn dedup(mut files: Vec<RolloutFile>) -> Vec<RolloutFile> {
     let mut count: HashMap<&str, u32> = HashMap::with_capacity(files.len());
     for f in &files {
         if let Some(k) = f.thread_key.as_deref() {
-            *count.entry(k).or_default() += 1;
+            let n = count.entry(k).or_default();
+            *n = n.saturating_add(1);
         }
     }
     let unknown: Vec<usize> = files
         .iter()
         .enumerate()
-        .filter(|(_, f)| !f.stat_known && f.thread_key.as_deref().is_some_and(|k| count[k] > 1))
+        .filter(|(_, f)| {
+            !f.stat_known
+                && f.thread_key
+                    .as_deref()
+                    .is_some_and(|k| count.get(k) > Some(&1))
+        })
         .map(|(i, _)| i)
         .collect();
     drop(count);
     for i in unknown {
-        let _ = files[i].stat();
+        if let Some(f) = files.get_mut(i) {
+            let _ = f.stat();
+        }
     }
     let mut best: HashMap<&str, usize> = HashMap::with_capacity(files.len());
     let mut keep = vec![true; files.len()];
@@ -275,12 +288,16 @@ fn dedup(mut files: Vec<RolloutFile>) -> Vec<RolloutFile> {
         };
         match best.get(key) {
             Some(&j) => {
-                let b = &files[j];
-                if (b.size, !b.archived) >= (f.size, !f.archived) {
-                    keep[i] = false;
+                // `i` and `j` index `files`, and `keep` has its length.
+                let b = files.get(j).map(|b| (b.size, !b.archived));
+                let loser = if b >= Some((f.size, !f.archived)) {
+                    i
                 } else {
-                    keep[j] = false;
                     best.insert(key, i);
+                    j
+                };
+                if let Some(k) = keep.get_mut(loser) {
+                    *k = false;
                 }
             }
             None => {

@@ -11,7 +11,8 @@ use crate::raw::{RawUsage, TokenCountInfo, TokenUsageRecord};
 
 /// Like [`find`], with a prebuilt searcher (building one per call dominates on short lines).
 fn find_with<'a>(hay: &'a [u8], finder: &memmem::Finder<'_>) -> Option<&'a [u8]> {
-    finder.find(hay).map(|i| &hay[i + finder.needle().len()..])
+    let i = finder.find(hay)?;
+    hay.get(i.checked_add(finder.needle().len())?..)
 }
 
 /// Like [`find_with`], looking first after `from` (where Codex's key order puts the key) and
@@ -22,11 +23,13 @@ fn find_after<'a>(
     finder: &memmem::Finder<'_>,
 ) -> Option<(&'a [u8], usize)> {
     let n = finder.needle().len();
+    let (before, after) = hay.split_at(from.min(hay.len()));
     let at = finder
-        .find(&hay[from.min(hay.len())..])
-        .map(|i| from + i)
-        .or_else(|| finder.find(&hay[..from.min(hay.len())]))?;
-    Some((&hay[at + n..], at + n))
+        .find(after)
+        .and_then(|i| i.checked_add(before.len()))
+        .or_else(|| finder.find(before))?;
+    let end = at.checked_add(n)?;
+    Some((hay.get(end..)?, end))
 }
 
 macro_rules! finder {
@@ -47,14 +50,18 @@ finder!(THREAD_USAGE, b"\"thread_token_usage\":");
 
 fn number(b: &[u8]) -> Option<(u64, &[u8])> {
     let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    if n == 0 || n > 19 {
+    if n == 0 || n > 20 {
         return None;
     }
+    let (digits, rest) = b.split_at(n);
     let mut v: u64 = 0;
-    for &c in &b[..n] {
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    for &c in digits {
+        // Every byte is an ASCII digit; an overflow (> u64::MAX) falls back to the full parser.
+        v = v
+            .checked_mul(10)?
+            .checked_add(u64::from(c.checked_sub(b'0')?))?;
     }
-    Some((v, &b[n..]))
+    Some((v, rest))
 }
 
 /// `{"input_tokens":1,"cached_input_tokens":2,…}`: flat, integers only, compact.
@@ -77,14 +84,14 @@ fn usage_object(b: &[u8]) -> Option<RawUsage> {
     let mut next = 0;
     loop {
         rest = rest.strip_prefix(b"\"")?;
-        let k = if rest.starts_with(KEYS[next % KEYS.len()]) {
-            next % KEYS.len()
-        } else {
+        let k = match KEYS.get(next) {
+            Some(key) if rest.starts_with(key) => next,
             // A key we don't know (a newer build, or a damaged key): the full parser decides,
             // so damage is reported rather than read as a missing count.
-            KEYS.iter().position(|k| rest.starts_with(k))?
+            _ => KEYS.iter().position(|k| rest.starts_with(k))?,
         };
-        let (v, r) = number(&rest[KEYS[k].len()..])?;
+        let key_len = KEYS.get(k).map_or(0, |key| key.len());
+        let (v, r) = number(rest.get(key_len..)?)?;
         match k {
             0 => u.input_tokens = v,
             1 => u.cached_input_tokens = v,
@@ -93,16 +100,15 @@ fn usage_object(b: &[u8]) -> Option<RawUsage> {
             4 => u.reasoning_output_tokens = v,
             _ => u.total_tokens = Some(v),
         }
-        next = k + 1;
-        match r.first()? {
-            b',' => rest = &r[1..],
-            b'}' => return Some(u),
+        next = k.saturating_add(1);
+        match r.split_first()? {
+            (b',', tail) => rest = tail,
+            (b'}', _) => return Some(u),
             _ => return None,
         }
     }
 }
 
-/// `"key":{…}` → the usage, `"key":null` or absent → `Some(None)`, anything else → `None`.
 /// `"key":{…}` → the usage, `"key":null` or absent → `Some(None)`, anything else → `None`.
 /// Also returns where the search may go on.
 fn optional_usage(
@@ -128,11 +134,14 @@ fn optional_string(
         Some((r, at)) => {
             let r = r.strip_prefix(b"\"")?;
             let q = memchr::memchr(b'"', r)?;
-            let s = &r[..q];
+            let s = r.get(..q)?;
             if memchr::memchr(b'\\', s).is_some() {
                 return None;
             }
-            Some((Some(std::str::from_utf8(s).ok()?.to_owned()), at + q))
+            Some((
+                Some(std::str::from_utf8(s).ok()?.to_owned()),
+                at.checked_add(q)?,
+            ))
         }
     }
 }
@@ -222,14 +231,19 @@ mod tests {
 // ---------------------------------------------------------------- top-level members
 
 /// Length of the JSON string starting at `b[0] == '"'`, quotes included.
+///
+/// `None` when the string does not end in `b`, including a line cut right after a backslash
+/// (`…"cwd":"C:\`): the escape's second byte is then past the end.
 fn skip_string(b: &[u8]) -> Option<usize> {
-    let mut i = 1;
+    let mut i: usize = 1;
     loop {
-        let j = memchr::memchr2(b'"', b'\\', &b[i..])?;
-        if b[i + j] == b'\\' {
-            i += j + 2;
+        let j = memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        let at = i.checked_add(j)?;
+        if *b.get(at)? == b'\\' {
+            // Skip the backslash and the byte it escapes; `get` above rejects a cut escape.
+            i = at.checked_add(2)?;
         } else {
-            return Some(i + j + 1);
+            return at.checked_add(1);
         }
     }
 }
@@ -243,23 +257,24 @@ fn skip_nested(b: &[u8]) -> Option<usize> {
         _ => return None,
     };
     let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(j) = memchr::memchr3(b'"', open, close, &b[i..]) {
-        i += j;
-        match b[i] {
+    let mut i: usize = 0;
+    while let Some(j) = memchr::memchr3(b'"', open, close, b.get(i..)?) {
+        i = i.checked_add(j)?;
+        let tail = b.get(i..)?;
+        match *tail.first()? {
             b'"' => {
-                i += skip_string(&b[i..])?;
+                i = i.checked_add(skip_string(tail)?)?;
                 continue;
             }
-            c if c == open => depth += 1,
+            c if c == open => depth = depth.checked_add(1)?,
             _ => {
-                depth -= 1;
+                depth = depth.checked_sub(1)?;
                 if depth == 0 {
-                    return Some(i + 1);
+                    return i.checked_add(1);
                 }
             }
         }
-        i += 1;
+        i = i.checked_add(1)?;
     }
     None
 }
@@ -288,20 +303,18 @@ fn members<'a>(obj: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8])) -> Option<(
     loop {
         rest = rest.strip_prefix(b"\"")?;
         let q = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest[q] == b'\\' {
-            return None;
-        }
-        let key = &rest[..q];
+        let (key, after) = rest.split_at(q);
+        let after = after.strip_prefix(b"\"")?; // a backslash: escaped key, not ours
         if !key.iter().all(u8::is_ascii_graphic) {
             return None; // not a key Codex writes: damaged, or not ours to read by hand
         }
-        rest = rest[q + 1..].strip_prefix(b":")?;
+        rest = after.strip_prefix(b":")?;
         let n = skip_value(rest)?;
-        f(key, &rest[..n]);
-        rest = &rest[n..];
-        match rest.first()? {
-            b',' => rest = &rest[1..],
-            b'}' => return Some(()),
+        let (value, tail) = rest.split_at_checked(n)?;
+        f(key, value);
+        match tail.split_first()? {
+            (b',', next) => rest = next,
+            (b'}', _) => return Some(()),
             _ => return None,
         }
     }
@@ -312,7 +325,7 @@ fn payload(line: &[u8]) -> Option<&[u8]> {
     static KEY: std::sync::LazyLock<memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memmem::Finder::new(b"\"payload\":"));
     let i = KEY.find(line)?;
-    Some(&line[i + b"\"payload\":".len()..])
+    line.get(i.checked_add(b"\"payload\":".len())?..)
 }
 
 /// A string member: `null` → `Some(None)`; a plain string → its text; escapes → serde.

@@ -8,21 +8,31 @@
 //! Every rollout generation is read: the pre-2025-09 bare lines, the `{timestamp,type,payload}`
 //! envelope with and without `ordinal`, and the kinds 0.169 added.
 
+// Everything here reads untrusted files: no index or slice that can panic, no arithmetic that
+// can overflow. Tests may index freely.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 mod accounting;
 mod classify;
 mod config;
 mod discover;
 mod fastpath;
+mod guard;
 mod lines;
 pub mod names;
 mod raw;
 mod reader;
-mod warning;
+mod stats;
 
 pub use accounting::{Accountant, RowOutcome, Totals};
+pub use agentobs_schema::{Warning, WarningKind};
 pub use config::{CodexConfig, ConfigError};
 pub use discover::{
     DiscoverError, RolloutFile, default_codex_home, discover, discover_home, discover_unstated,
 };
+pub use guard::guard_file;
 pub use reader::{ReadError, ReadMode, ReadOptions, ReaderState, RolloutReader};
-pub use warning::{FileStats, Warning, WarningKind};
+pub use stats::FileStats;

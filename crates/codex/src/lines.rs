@@ -83,19 +83,24 @@ impl<R: Read> LineReader<R> {
         if self.end == self.cap {
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
+                self.end = self.end.saturating_sub(self.start);
                 self.buf.truncate(self.end);
                 self.start = 0;
             } else {
-                let grown = (self.cap * 2).min(self.max_line + 1).max(self.cap);
+                let grown = self
+                    .cap
+                    .saturating_mul(2)
+                    .min(self.max_line.saturating_add(1))
+                    .max(self.cap);
                 if grown == self.cap {
                     return Ok(0);
                 }
                 self.cap = grown;
-                self.buf.reserve_exact(self.cap - self.buf.len());
+                self.buf
+                    .reserve_exact(self.cap.saturating_sub(self.buf.len()));
             }
         }
-        let want = (self.cap - self.end) as u64;
+        let want = u64::try_from(self.cap.saturating_sub(self.end)).unwrap_or(u64::MAX);
         let n = self.inner.by_ref().take(want).read_to_end(&mut self.buf)?;
         self.end = self.buf.len();
         // `take` stops early only at end of input: no need for another read to learn it.
@@ -105,49 +110,55 @@ impl<R: Read> LineReader<R> {
         Ok(n)
     }
 
+    /// The bytes not yet returned (`start..end`, both kept within `buf` by every method).
+    fn pending(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// Returns `len` bytes from `start` as the next line (plus `skip` terminator bytes).
+    fn take_line(&mut self, len: usize, skip: usize, complete: bool) -> Line<'_> {
+        let line_start = self.start;
+        let consumed = len.saturating_add(skip);
+        self.start = self.start.saturating_add(consumed).min(self.end);
+        let offset = self.offset;
+        self.offset = self.offset.saturating_add(consumed as u64);
+        self.number = self.number.saturating_add(1);
+        let line_end = line_start.saturating_add(len).min(self.end);
+        let mut bytes = self.buf.get(line_start..line_end).unwrap_or_default();
+        if complete && let [rest @ .., b'\r'] = bytes {
+            bytes = rest;
+        }
+        if offset == 0 {
+            // A UTF-8 byte-order mark (some editors and Windows tools write one) is not data.
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        Line {
+            bytes,
+            offset,
+            number: self.number,
+            complete,
+            oversized: None,
+        }
+    }
+
     /// The next line, or `None` at end of input.
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         let mut scanned = 0usize;
         loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start + scanned..self.end]) {
-                let line_start = self.start;
-                let nl = self.start + scanned + i;
-                self.start = nl + 1;
-                let offset = self.offset;
-                self.offset += (nl + 1 - line_start) as u64;
-                self.number += 1;
-                let mut bytes = &self.buf[line_start..nl];
-                if let [rest @ .., b'\r'] = bytes {
-                    bytes = rest;
-                }
-                return Ok(Some(Line {
-                    bytes,
-                    offset,
-                    number: self.number,
-                    complete: true,
-                    oversized: None,
-                }));
+            let pending = self.pending();
+            if let Some(i) = memchr::memchr(b'\n', pending.get(scanned..).unwrap_or_default()) {
+                let len = scanned.saturating_add(i);
+                return Ok(Some(self.take_line(len, 1, true)));
             }
-            scanned = self.end - self.start;
+            scanned = pending.len();
             if scanned > self.max_line {
                 return self.skip_oversized().map(Some);
             }
             if self.eof {
-                if self.start == self.end {
+                if scanned == 0 {
                     return Ok(None);
                 }
-                let line_start = self.start;
-                let offset = self.offset;
-                self.start = self.end;
-                self.offset += (self.end - line_start) as u64;
-                self.number += 1;
-                return Ok(Some(Line {
-                    bytes: &self.buf[line_start..self.end],
-                    offset,
-                    number: self.number,
-                    complete: false,
-                    oversized: None,
-                }));
+                return Ok(Some(self.take_line(scanned, 0, false)));
             }
             self.fill()?;
         }
@@ -159,13 +170,14 @@ impl<R: Read> LineReader<R> {
         let mut len = 0u64;
         let mut complete = false;
         loop {
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
-                len += i as u64;
-                self.start += i + 1;
+            let pending = self.pending();
+            if let Some(i) = memchr::memchr(b'\n', pending) {
+                len = len.saturating_add(i as u64);
+                self.start = self.start.saturating_add(i).saturating_add(1).min(self.end);
                 complete = true;
                 break;
             }
-            len += (self.end - self.start) as u64;
+            len = len.saturating_add(pending.len() as u64);
             self.start = self.end;
             if self.eof {
                 break;
@@ -175,8 +187,10 @@ impl<R: Read> LineReader<R> {
                 break;
             }
         }
-        self.offset = offset + len + u64::from(complete);
-        self.number += 1;
+        self.offset = offset
+            .saturating_add(len)
+            .saturating_add(u64::from(complete));
+        self.number = self.number.saturating_add(1);
         Ok(Line {
             bytes: &[],
             offset,
@@ -220,6 +234,14 @@ mod tests {
         assert_eq!(v[0].3, Some(3 * INITIAL_BUF as u64));
         assert_eq!(v[1].0, b"ok".to_vec());
         assert_eq!(v[1].1, 3 * INITIAL_BUF as u64 + 1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_on_the_first_line_only() {
+        let v = collect(b"\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBFx\n", 100);
+        assert_eq!(v[0].0, b"{\"a\":1}".to_vec());
+        assert_eq!(v[1].0, b"\xEF\xBB\xBFx".to_vec());
+        assert_eq!(v[1].1, 11, "offsets count the mark's bytes");
     }
 
     #[test]

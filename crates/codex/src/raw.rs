@@ -238,7 +238,9 @@ pub(crate) struct StdDuration {
 
 impl StdDuration {
     pub fn millis(self) -> u64 {
-        self.secs.saturating_mul(1000) + self.nanos / 1_000_000
+        self.secs
+            .saturating_mul(1000)
+            .saturating_add(self.nanos / 1_000_000)
     }
 }
 

@@ -6,11 +6,13 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
+use std::ops::ControlFlow;
+
 use agentobs_schema::{
-    Compaction, Decision, ErrorEvent, ErrorKind, Event, EventKind, GitInfo, GuardianReview,
-    Harness, OtherEvent, RateLimitSnapshot, RateLimitWindow, Redacted, SessionContext,
-    SessionStarted, SubAgent, Timestamp, TokenUsage, TokenUsageEvent, ToolOrigin, ToolResult,
-    TurnCompleted, TurnStarted, UserPrompt,
+    Compaction, Decision, ErrorEvent, ErrorKind, Event, EventKind, EventSink, GitInfo,
+    GuardianReview, Harness, OtherEvent, RateLimitSnapshot, RateLimitWindow, Redacted,
+    SessionContext, SessionStarted, SourceEnd, SubAgent, Timestamp, TokenUsage, TokenUsageEvent,
+    ToolOrigin, ToolResult, TurnCompleted, TurnStarted, UserPrompt,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -20,7 +22,8 @@ use crate::classify::{compact_header, completed_item_type};
 use crate::lines::{Line, LineReader};
 use crate::names::{self, event as ev, item, line as kind};
 use crate::raw::{self, Env, LooseEnvelope};
-use crate::warning::{FileStats, Warning, WarningKind};
+use crate::stats::FileStats;
+use agentobs_schema::{Warning, WarningKind};
 
 /// What a reader extracts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,8 +214,12 @@ impl RolloutReader<File> {
             source,
         })?;
         let expected = match size {
-            Some(s) => s as usize + 1,
-            None => file.metadata().map_or(0, |m| m.len() as usize + 1),
+            Some(s) => usize::try_from(s).unwrap_or(usize::MAX).saturating_add(1),
+            None => file.metadata().map_or(0, |m| {
+                usize::try_from(m.len())
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1)
+            }),
         };
         let lines = LineReader::with_buffer(file, 0, 0, opts.max_line_bytes, expected);
         Ok(Self::with_lines(lines, path.display().to_string(), opts))
@@ -229,9 +236,11 @@ impl RolloutReader<File> {
                 path: path.display().to_string(),
                 source,
             })?;
-        let expected = file
-            .metadata()
-            .map_or(0, |m| m.len().saturating_sub(state.offset) as usize + 1);
+        let expected = file.metadata().map_or(0, |m| {
+            usize::try_from(m.len().saturating_sub(state.offset))
+                .unwrap_or(usize::MAX)
+                .saturating_add(1)
+        });
         let lines = LineReader::with_buffer(
             file,
             state.offset,
@@ -291,6 +300,43 @@ impl<R: Read> RolloutReader<R> {
         &self.core.path
     }
 
+    /// Reads to the end, feeding `sink` every event and warning in order, then one
+    /// [`SourceEnd`] for the file. Stops early (the end then says `complete: false`) when the
+    /// sink returns [`ControlFlow::Break`].
+    ///
+    /// ```
+    /// use agentobs_codex::{ReadOptions, RolloutReader};
+    /// use agentobs_schema::Collect;
+    ///
+    /// let line = br#"{"timestamp":"2026-11-25T08:21:00.000Z","type":"session_meta","payload":{"id":"t1"}}"#;
+    /// let mut sink = Collect::default();
+    /// RolloutReader::new(&line[..], "mem.jsonl", ReadOptions::default()).feed(&mut sink);
+    /// assert_eq!(sink.events[0].kind.type_name(), "session_started");
+    /// assert_eq!(sink.ends.len(), 1);
+    /// ```
+    pub fn feed<S: EventSink + ?Sized>(&mut self, sink: &mut S) -> ControlFlow<()> {
+        let mut flow = ControlFlow::Continue(());
+        for item in self.by_ref() {
+            match item {
+                Ok(event) => {
+                    flow = sink.event(&event);
+                    if flow.is_break() {
+                        break;
+                    }
+                }
+                Err(warning) => sink.warning(&warning),
+            }
+        }
+        let stats = &self.core.st.stats;
+        let mut end = SourceEnd::new(self.core.path.clone());
+        end.context = Some(self.core.st.ctx.clone());
+        end.lines = stats.lines;
+        end.bad_lines = stats.bad;
+        end.complete = flow.is_continue() && !stats.incomplete_tail;
+        sink.end(&end);
+        flow
+    }
+
     fn pump(&mut self) {
         let line = match self.lines.next_line() {
             Ok(Some(line)) => line,
@@ -300,12 +346,12 @@ impl<R: Read> RolloutReader<R> {
             }
             Err(e) => {
                 let w = self.warning(
-                    self.lines.line_number() + 1,
+                    self.lines.line_number().saturating_add(1),
                     WarningKind::Io,
                     format!("read error: {e}"),
                 );
                 self.core.out.push_back(Err(w));
-                self.core.st.stats.bad += 1;
+                self.core.st.stats.bad = self.core.st.stats.bad.saturating_add(1);
                 self.finish();
                 return;
             }
@@ -320,7 +366,7 @@ impl<R: Read> RolloutReader<R> {
             self.core.st.line = number;
         } else {
             self.core.st.offset = offset;
-            self.core.st.line = number - 1;
+            self.core.st.line = number.saturating_sub(1);
         }
         self.core.st.stats.bytes = self.core.st.offset;
     }
@@ -349,9 +395,9 @@ impl<R: Read> RolloutReader<R> {
         complete: bool,
         oversized: Option<u64>,
     ) -> bool {
-        p.st.stats.lines += 1;
+        p.st.stats.lines = p.st.stats.lines.saturating_add(1);
         if let Some(len) = oversized {
-            p.st.stats.bad += 1;
+            p.st.stats.bad = p.st.stats.bad.saturating_add(1);
             p.warn(
                 number,
                 WarningKind::Oversized,
@@ -364,11 +410,11 @@ impl<R: Read> RolloutReader<R> {
         }
         let trimmed = trim(bytes);
         if trimmed.is_empty() {
-            p.st.stats.skipped += 1;
+            p.st.stats.skipped = p.st.stats.skipped.saturating_add(1);
             return true;
         }
         if !complete && serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_err() {
-            p.st.stats.lines -= 1;
+            p.st.stats.lines = p.st.stats.lines.saturating_sub(1);
             p.st.stats.incomplete_tail = true;
             p.warn(
                 number,
@@ -428,8 +474,8 @@ fn trim(b: &[u8]) -> &[u8] {
     let end = b
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &b[start..end]
+        .map_or(start, |e| e.saturating_add(1));
+    b.get(start..end).unwrap_or_default()
 }
 
 /// Everything a reader keeps but its line buffer: split off so that the line being read can
@@ -445,27 +491,30 @@ struct Core {
 
 fn is_uuid_v7(id: &str) -> bool {
     let b = id.as_bytes();
-    b.len() == 36 && b[8] == b'-' && b[14] == b'7'
+    b.len() == 36 && id.is_ascii() && b.get(8) == Some(&b'-') && b.get(14) == Some(&b'7')
 }
 
-/// Unix milliseconds encoded in a UUIDv7.
+/// Unix milliseconds encoded in a UUIDv7 (its first 48 bits). An id with non-ASCII bytes is
+/// not a UUID: `None`, never a slice inside a character.
 fn uuid_v7_millis(id: &str) -> Option<i64> {
     if !is_uuid_v7(id) {
         return None;
     }
-    let hex: String = id[..13].chars().filter(|c| *c != '-').collect();
+    let hex: String = id.get(..13)?.chars().filter(|c| *c != '-').collect();
     i64::from_str_radix(&hex, 16).ok()
 }
 
 fn exit_code_from_text(text: &str) -> Option<i64> {
     for marker in ["Process exited with code ", "Exit code: ", "exit code "] {
         if let Some(i) = text.find(marker) {
-            let rest = &text[i + marker.len()..];
+            let Some(rest) = text.get(i.saturating_add(marker.len())..) else {
+                continue;
+            };
             let end = rest
                 .char_indices()
                 .find(|(j, c)| !(c.is_ascii_digit() || (*j == 0 && *c == '-')))
                 .map_or(rest.len(), |(j, _)| j);
-            if let Ok(v) = rest[..end].parse() {
+            if let Some(Ok(v)) = rest.get(..end).map(str::parse) {
                 return Some(v);
             }
         }
@@ -475,9 +524,9 @@ fn exit_code_from_text(text: &str) -> Option<i64> {
 
 fn wall_time_ms(text: &str) -> Option<u64> {
     let i = text.find("Wall time: ")?;
-    let rest = &text[i + "Wall time: ".len()..];
+    let rest = text.get(i.saturating_add("Wall time: ".len())..)?;
     let end = rest.find(' ')?;
-    let secs: f64 = rest[..end].parse().ok()?;
+    let secs: f64 = rest.get(..end)?.parse().ok()?;
     (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).round() as u64)
 }
 
@@ -533,8 +582,9 @@ fn rate_window(w: Option<raw::RateWindow>, at: Timestamp) -> Option<RateLimitWin
         .resets_at
         .map(|s| Timestamp::from_unix_millis(s.saturating_mul(1000)))
         .or_else(|| {
-            w.resets_in_seconds
-                .map(|s| Timestamp::from_unix_millis(at.unix_millis() + s.saturating_mul(1000)))
+            w.resets_in_seconds.map(|s| {
+                Timestamp::from_unix_millis(at.unix_millis().saturating_add(s.saturating_mul(1000)))
+            })
         });
     Some(RateLimitWindow {
         used_percent: w.used_percent?,
@@ -555,8 +605,8 @@ impl Core {
 
     /// A line counted as parsed turned out unusable: count it as bad and say why.
     fn reject(&mut self, line: u64, kind: WarningKind, message: String) {
-        self.st.stats.bad += 1;
-        self.st.stats.parsed -= 1;
+        self.st.stats.bad = self.st.stats.bad.saturating_add(1);
+        self.st.stats.parsed = self.st.stats.parsed.saturating_sub(1);
         self.warn(line, kind, message);
     }
 
@@ -700,7 +750,7 @@ impl Core {
     fn classified_line(&mut self, bytes: &[u8], number: u64) {
         if let Some(h) = compact_header(bytes) {
             if !self.wanted(h.kind, h.sub, bytes) {
-                self.st.stats.skipped += 1;
+                self.st.stats.skipped = self.st.stats.skipped.saturating_add(1);
                 return;
             }
             // Known names map to constants; only unknown ones pay for a UTF-8 check.
@@ -711,7 +761,7 @@ impl Core {
                 Some(None) => return self.slow_line(bytes, number),
                 other => other.flatten(),
             };
-            self.st.stats.parsed += 1;
+            self.st.stats.parsed = self.st.stats.parsed.saturating_add(1);
             let at = self.timestamp_bytes(h.ts, number);
             self.dispatch(k, sub, Src::Line(bytes), at, number);
             return;
@@ -721,7 +771,7 @@ impl Core {
 
     /// Any line the compact prefilter could not classify: parsed in full.
     fn slow_line(&mut self, bytes: &[u8], number: u64) {
-        self.st.stats.parsed += 1;
+        self.st.stats.parsed = self.st.stats.parsed.saturating_add(1);
         let env = match serde_json::from_slice::<LooseEnvelope<'_>>(bytes) {
             Ok(env) => env,
             Err(e) => return self.bad(number, "not a JSON object", &e),
@@ -741,8 +791,8 @@ impl Core {
             }
             (_, None) if env.record_type.is_some() => {
                 // Legacy `{"record_type":"state"}` lines carry no facts.
-                self.st.stats.parsed -= 1;
-                self.st.stats.skipped += 1;
+                self.st.stats.parsed = self.st.stats.parsed.saturating_sub(1);
+                self.st.stats.skipped = self.st.stats.skipped.saturating_add(1);
             }
             (None, None) if !self.st.saw_meta => {
                 // Legacy first line: a bare session-meta object.
@@ -1041,7 +1091,7 @@ impl Core {
         let stats = &mut self.st.stats;
         match outcome {
             RowOutcome::Billed(usage) => {
-                stats.billed_rows += 1;
+                stats.billed_rows = stats.billed_rows.saturating_add(1);
                 self.ensure_model();
                 // The price tier follows the prompt of the request: the last request's when
                 // the source says, else the billed input.
@@ -1059,10 +1109,12 @@ impl Core {
                     }),
                 );
             }
-            RowOutcome::Unchanged => stats.unchanged_rows += 1,
-            RowOutcome::Replayed => stats.replayed_rows += 1,
-            RowOutcome::OverflowFill => stats.overflow_fills += 1,
-            RowOutcome::Stale => stats.stale_rows += 1,
+            RowOutcome::Unchanged => stats.unchanged_rows = stats.unchanged_rows.saturating_add(1),
+            RowOutcome::Replayed => stats.replayed_rows = stats.replayed_rows.saturating_add(1),
+            RowOutcome::OverflowFill => {
+                stats.overflow_fills = stats.overflow_fills.saturating_add(1)
+            }
+            RowOutcome::Stale => stats.stale_rows = stats.stale_rows.saturating_add(1),
         }
     }
 
@@ -1080,7 +1132,7 @@ impl Core {
             if let Some(id) = rec.response_id {
                 self.remember_response(id);
             }
-            self.st.stats.replayed_rows += 1;
+            self.st.stats.replayed_rows = self.st.stats.replayed_rows.saturating_add(1);
             return;
         }
         let thread_total = rec.thread_token_usage.map(Totals::from);
@@ -1094,7 +1146,7 @@ impl Core {
             self.st.record_total = thread_total.map(|t| t.usage);
         }
         self.st.record_mode = true;
-        self.st.records_since_count += 1;
+        self.st.records_since_count = self.st.records_since_count.saturating_add(1);
         // A token_count row of this response that came first (and billed) already counted it.
         let already_by_token_count = self.st.last_count_billed.take() == Some(usage);
         let repeated = rec
@@ -1221,8 +1273,13 @@ impl Core {
     }
 
     fn rate_limits(&mut self, raw_rl: &RawValue, at: Timestamp, n: u64) {
-        let Ok(rl) = serde_json::from_str::<raw::RateLimits>(raw_rl.get()) else {
-            return;
+        let rl = match serde_json::from_str::<raw::RateLimits>(raw_rl.get()) {
+            Ok(rl) => rl,
+            Err(e) => {
+                // The usage of the line is kept; only the rate limits are unusable.
+                let msg = format!("token_count rate_limits: {e}; rate limits skipped");
+                return self.warn(n, WarningKind::BadValue, msg);
+            }
         };
         let primary = rate_window(rl.primary, at).or_else(|| {
             rl.primary_used_percent.map(|p| RateLimitWindow {
@@ -1262,7 +1319,7 @@ impl Core {
             return; // the same prompt reported twice (user_message and item_completed)
         }
         self.st.last_prompt = Some(key);
-        self.st.prompts += 1;
+        self.st.prompts = self.st.prompts.saturating_add(1);
         if !self.full() && self.st.prompts > 1 {
             return;
         }

@@ -21,6 +21,7 @@ pub mod ledger;
 mod litellm;
 mod model;
 mod normalise;
+mod request;
 
 pub use book::{PriceBook, Resolved};
 pub use error::{ParseServiceTierError, PriceError};
@@ -28,6 +29,7 @@ pub use ledger::{
     Dimension, Ledger, LedgerRow, PromptClass, RowKey, ThreadFacts, TierPolicy, UsageBucket,
 };
 pub use model::{CostBreakdown, LongContextTier, ModelPrice, ServiceTier, TierRates};
+pub use request::{Request, UNKNOWN_MODEL};
 
 /// Environment variable naming a price-book override file (`.json`: LiteLLM shape, anything
 /// else: our TOML format). [`PriceBook::from_env`] overlays it on the embedded snapshot.

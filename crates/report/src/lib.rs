@@ -18,7 +18,7 @@ use agentobs_codex::RolloutFile;
 use agentobs_cost::{Dimension, Ledger, PriceBook, TierPolicy};
 use rayon::prelude::*;
 
-pub use cache::{Cache, FileKey, default_dir as default_cache_dir};
+pub use cache::{CACHE_FORMAT, Cache, FileKey, default_dir as default_cache_dir};
 pub use facts::{DeveloperFallback, FactMaker, TaskRule, normalize_remote};
 pub use report::{Figures, REPORT_SCHEMA, Report, ReportWarning, Row};
 pub use scan::{FileSummary, ScanStats, scan};
@@ -122,13 +122,12 @@ pub fn run_files(
 ) -> (Report, RunInfo) {
     let phases = Phases::new();
     let mut info = RunInfo::default();
-    if let Some(c) = &cache {
-        info.cache_rebuilt = c.rebuilt.clone();
-    }
     let (summaries, stats) = scan(files, cache.as_mut(), opts.max_line_bytes, progress);
     info.scan = stats;
     phases.mark("scan");
     if let Some(mut c) = cache {
+        // Shards load during the scan: only now is it known whether one was unreadable.
+        info.cache_rebuilt = c.rebuilt.clone();
         let seen: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
         c.retain_seen(roots, &seen);
         if let Err(e) = c.save() {
@@ -168,6 +167,7 @@ pub fn run_files(
         warnings.extend(s.warnings.iter().map(|w| ReportWarning {
             path: w.path.to_string(),
             line: w.line,
+            kind: w.kind,
             message: w.message.clone(),
         }));
     }

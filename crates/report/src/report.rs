@@ -68,8 +68,17 @@ pub struct ReportWarning {
     pub path: String,
     /// 1-based line (0: the whole file).
     pub line: u64,
+    /// What kind of problem.
+    pub kind: agentobs_codex::WarningKind,
     /// What.
     pub message: String,
+}
+
+impl ReportWarning {
+    /// True for notices that are not errors (a file still being written).
+    pub fn is_notice(&self) -> bool {
+        self.kind == agentobs_codex::WarningKind::Incomplete
+    }
 }
 
 /// A whole report.

@@ -4,10 +4,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use agentobs_codex::{ReadOptions, ReaderState, RolloutFile, RolloutReader, Warning, WarningKind};
-use agentobs_cost::ServiceTier;
-use agentobs_cost::ledger::{UsageBucket, add_request};
-use agentobs_schema::{EventKind, SessionContext};
+use std::ops::ControlFlow;
+
+use agentobs_codex::{
+    ReadOptions, ReaderState, RolloutFile, RolloutReader, Warning, WarningKind, guard_file,
+};
+use agentobs_cost::Request;
+use agentobs_cost::ledger::UsageBucket;
+use agentobs_schema::{Event, EventKind, EventSink, SessionContext, SourceEnd};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -45,8 +49,61 @@ fn options(max_line_bytes: usize) -> ReadOptions {
     }
 }
 
-/// Reads a file from the start, or from `resume` with the summary so far.
+/// The sink that turns one file's events into its [`FileSummary`].
+struct SummarySink<'a> {
+    summary: &'a mut FileSummary,
+}
+
+impl EventSink for SummarySink<'_> {
+    fn event(&mut self, event: &Event) -> ControlFlow<()> {
+        if let Some(request) = Request::from_event(event) {
+            request.add_to(&mut self.summary.buckets);
+        } else if let EventKind::UserPrompt(p) = &event.kind
+            && self.summary.first_prompt.is_none()
+        {
+            self.summary.first_prompt = p
+                .text
+                .value()
+                .map(|t| t.chars().take(FIRST_PROMPT_CHARS).collect());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn warning(&mut self, warning: &Warning) {
+        self.summary.warnings.push(warning.clone());
+    }
+
+    fn end(&mut self, end: &SourceEnd) {
+        if let Some(ctx) = &end.context {
+            self.summary.ctx = ctx.clone();
+        }
+    }
+}
+
+/// Reads a file from the start, or from `resume` with the summary so far. A panic while
+/// reading becomes a warning for this file (its figures left out); it never reaches the
+/// other files.
 pub(crate) fn scan_file(
+    path: &Path,
+    size: u64,
+    resume: Option<(ReaderState, FileSummary)>,
+    max_line_bytes: usize,
+) -> Scanned {
+    let label: Arc<str> = path.display().to_string().into();
+    guard_file(label.clone(), || {
+        read_file(path, size, resume, max_line_bytes)
+    })
+    .unwrap_or_else(|warning| Scanned {
+        summary: FileSummary {
+            warnings: vec![warning],
+            ..FileSummary::default()
+        },
+        // A default state is never resumed (its offset, 0, says "read afresh").
+        state: ReaderState::default(),
+    })
+}
+
+fn read_file(
     path: &Path,
     size: u64,
     resume: Option<(ReaderState, FileSummary)>,
@@ -81,38 +138,10 @@ pub(crate) fn scan_file(
             };
         }
     };
-    for item in reader.by_ref() {
-        match item {
-            Ok(event) => match &event.kind {
-                EventKind::TokenUsage(u) => {
-                    let ctx = &event.ctx;
-                    let tier = ctx
-                        .service_tier
-                        .as_deref()
-                        .and_then(|t| t.parse::<ServiceTier>().ok());
-                    add_request(
-                        &mut summary.buckets,
-                        event.at,
-                        ctx.model.as_deref().unwrap_or("unknown"),
-                        ctx.model_inferred,
-                        tier,
-                        u.prompt_tokens.unwrap_or(u.usage.input_tokens),
-                        u.usage,
-                    );
-                }
-                EventKind::UserPrompt(p) if summary.first_prompt.is_none() => {
-                    summary.first_prompt = p
-                        .text
-                        .value()
-                        .map(|t| t.chars().take(FIRST_PROMPT_CHARS).collect());
-                }
-                _ => {}
-            },
-            Err(w) => summary.warnings.push(w),
-        }
-    }
+    let _ = reader.feed(&mut SummarySink {
+        summary: &mut summary,
+    });
     let state = reader.into_state();
-    summary.ctx = state.context().clone();
     Scanned { summary, state }
 }
 

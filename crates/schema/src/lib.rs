@@ -30,9 +30,11 @@ mod context;
 mod event;
 mod names;
 mod redact;
+mod sink;
 mod time;
 mod usage;
 mod value;
+mod warning;
 
 pub use context::{Account, GitInfo, Harness, SessionContext, SubAgent};
 pub use event::{
@@ -43,6 +45,8 @@ pub use event::{
     WebSocketRequest,
 };
 pub use redact::{Redacted, WithheldMarker};
+pub use sink::{And, Collect, EventSink, SourceEnd};
 pub use time::{Timestamp, TimestampError};
 pub use usage::TokenUsage;
 pub use value::{Attributes, Value};
+pub use warning::{Warning, WarningKind};

@@ -54,7 +54,7 @@ impl Timestamp {
 
     /// Milliseconds between `self` and an earlier `other` (negative when `other` is later).
     pub fn millis_since(self, other: Timestamp) -> i64 {
-        self.0 - other.0
+        self.0.saturating_sub(other.0)
     }
 }
 

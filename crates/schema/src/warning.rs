@@ -1,11 +1,11 @@
-//! What went wrong with a line, and the per-file counts.
+//! What went wrong with a line of a source.
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-/// Kinds of trouble a reader reports. Reading always goes on with the next line.
+/// Kinds of trouble a source reports. Reading always goes on with the next line (or file).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -24,6 +24,9 @@ pub enum WarningKind {
     Incomplete,
     /// The file could not be read.
     Io,
+    /// Reading the file failed inside agentobs (a bug): the file's results so far are
+    /// dropped, every other file is still read.
+    Internal,
 }
 
 /// A problem with one line of one file.
@@ -54,31 +57,4 @@ impl fmt::Display for Warning {
             write!(f, "{}: {}", self.path, self.message)
         }
     }
-}
-
-/// Counts for one file.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStats {
-    /// Bytes consumed.
-    pub bytes: u64,
-    /// Lines seen.
-    pub lines: u64,
-    /// Lines parsed.
-    pub parsed: u64,
-    /// Lines skipped by the prefilter (known kinds the mode does not need) or blank.
-    pub skipped: u64,
-    /// Lines that could not be read (each has a warning).
-    pub bad: u64,
-    /// The last line is incomplete (file still being written).
-    pub incomplete_tail: bool,
-    /// Usage rows that billed something.
-    pub billed_rows: u64,
-    /// Usage rows that repeated the previous total.
-    pub unchanged_rows: u64,
-    /// Usage rows replayed from a parent thread.
-    pub replayed_rows: u64,
-    /// Context-overflow fill rows.
-    pub overflow_fills: u64,
-    /// Stale (late, smaller) totals ignored.
-    pub stale_rows: u64,
 }
