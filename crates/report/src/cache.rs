@@ -2,30 +2,48 @@
 //! time and inode are unchanged is not read again, and a file that grew is read from the byte
 //! offset where the last run stopped, with the reader's saved state.
 //!
-//! Two files under the cache folder: `index.bin` (keys and summaries, read on every run) and
-//! `states.json` (reader states, read only when some file grew). A cache that does not parse,
-//! was written by another version or for other options is ignored and rebuilt.
+//! The cache folder holds one sub-folder per [`CACHE_FORMAT`] and fingerprint (the accounting
+//! rules' version and the read options), and in it one shard file per rollout folder (a Codex
+//! home has one per day), named by a hash of the folder's path. A shard holds the entries and
+//! reader states of that folder's rollouts in one file, replaced whole (see [`shard`]); it is
+//! loaded when a file of its folder is first looked up, so a run pays for the folders it reports
+//! on, not for everything ever cached. Saves take a lock file and merge into the shard as it is
+//! on disk then, so two concurrent runs both keep their work. A shard that does not parse is
+//! ignored and rebuilt; shards of folders that no longer exist are swept once a day.
 
-use std::collections::HashMap;
-use std::io::{Read, Write};
+mod compact;
+mod shard;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
-use std::sync::Arc;
-
-use agentobs_codex::{ReaderState, RolloutFile, Warning, WarningKind};
-use agentobs_cost::ServiceTier;
-use agentobs_cost::ledger::{PromptClass, UsageBucket};
-use agentobs_schema::{SessionContext, Timestamp, TokenUsage};
-use bincode::Options as _;
+use agentobs_codex::{ReaderState, RolloutFile};
 use serde::{Deserialize, Serialize};
 
 use crate::scan::FileSummary;
+use compact::CompactSummary;
+use shard::{Entry, Lock};
 
-const INDEX_SCHEMA: &str = "agentobs.report-cache/v1";
-/// Keys and summaries, in bincode: read on every run, so it must load in a few milliseconds.
-const INDEX_FILE: &str = "index.bin";
-const HEAD_BYTES: usize = 4096;
+/// The cache's format and accounting version. Bump it whenever the billing rules, the summary
+/// (what [`FileSummary`] holds, or its compact form here), the reader state
+/// ([`ReaderState`]) or the shard layout change: a cache of another version is ignored and
+/// rebuilt. It is not the crate version: a release that changes none of these keeps the cache.
+pub const CACHE_FORMAT: u32 = 2;
+
+/// The version of the billing rules in `agentobs_codex`, part of the fingerprint.
+// Stand-in until `agentobs_codex` exports its own `ACCOUNTING_VERSION`; then use that.
+const ACCOUNTING_VERSION: u32 = 1;
+
+/// How often shards of folders that are gone are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(24 * 3600);
+/// Temporary files older than this are left over from a crash.
+const TMP_MAX_AGE: Duration = Duration::from_secs(3600);
+const SWEEP_STAMP: &str = "swept";
+const LOCK_FILE: &str = "lock";
+const SHARD_EXT: &str = "bin";
 
 /// What identifies a version of a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,207 +71,6 @@ impl FileKey {
     }
 }
 
-/// FNV-1a over the first bytes of a file: tells a grown file from a replaced one.
-fn head_hash(path: &Path, len: u64) -> Option<u64> {
-    let mut f = std::fs::File::open(path).ok()?;
-    let n = (len as usize).min(HEAD_BYTES);
-    let mut buf = vec![0u8; n];
-    f.read_exact(&mut buf).ok()?;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in buf {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    Some(h)
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-struct Entry {
-    key: FileKey,
-    head: Option<u64>,
-    summary: CompactSummary,
-}
-
-fn path_key(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
-}
-
-/// A bucket as a JSON array: `[slot_ms, model, inferred, tier, prompt_class, [in, cached,
-/// write, out, reasoning], requests]` — a third of the size of the object form.
-type CompactBucket = (i64, String, bool, Option<ServiceTier>, u8, [u64; 5], u64);
-
-/// The session facts reports group by, as a plain struct (the binary index format needs every
-/// field written, so no `skip_serializing_if`).
-#[derive(Clone, Default, Serialize, Deserialize)]
-struct CompactCtx {
-    thread_id: Option<String>,
-    session_id: Option<String>,
-    parent_thread_id: Option<String>,
-    forked_from_id: Option<String>,
-    originator: Option<String>,
-    source: Option<String>,
-    cwd: Option<String>,
-    remote_url: Option<String>,
-    branch: Option<String>,
-    account_id: Option<String>,
-    account_email: Option<String>,
-}
-
-impl From<SessionContext> for CompactCtx {
-    fn from(c: SessionContext) -> Self {
-        let (remote_url, branch) = c.git.map_or((None, None), |g| (g.remote_url, g.branch));
-        let (account_id, account_email) = c.account.map_or((None, None), |a| (a.id, a.email));
-        CompactCtx {
-            thread_id: c.thread_id,
-            session_id: c.session_id,
-            parent_thread_id: c.parent_thread_id,
-            forked_from_id: c.forked_from_id,
-            originator: c.originator,
-            source: c.source,
-            cwd: c.cwd,
-            remote_url,
-            branch,
-            account_id,
-            account_email,
-        }
-    }
-}
-
-impl From<CompactCtx> for SessionContext {
-    fn from(c: CompactCtx) -> Self {
-        let mut ctx = SessionContext::new(agentobs_schema::Harness::Codex);
-        ctx.thread_id = c.thread_id;
-        ctx.session_id = c.session_id;
-        ctx.parent_thread_id = c.parent_thread_id;
-        ctx.forked_from_id = c.forked_from_id;
-        ctx.originator = c.originator;
-        ctx.source = c.source;
-        ctx.cwd = c.cwd;
-        if c.remote_url.is_some() || c.branch.is_some() {
-            ctx.git = Some(agentobs_schema::GitInfo {
-                remote_url: c.remote_url,
-                branch: c.branch,
-                ..Default::default()
-            });
-        }
-        if c.account_id.is_some() || c.account_email.is_some() {
-            ctx.account = Some(agentobs_schema::Account {
-                id: c.account_id,
-                email: c.account_email,
-                plan: None,
-            });
-        }
-        ctx
-    }
-}
-
-/// A plain warning for the binary index.
-#[derive(Clone, Serialize, Deserialize)]
-struct CompactWarning {
-    path: String,
-    line: u64,
-    kind: WarningKind,
-    message: String,
-}
-
-/// A summary with only what reports use, in a compact form: this file is read on every run.
-#[derive(Clone, Serialize, Deserialize)]
-struct CompactSummary {
-    ctx: CompactCtx,
-    first_prompt: Option<String>,
-    buckets: Vec<CompactBucket>,
-    warnings: Vec<CompactWarning>,
-}
-
-impl From<FileSummary> for CompactSummary {
-    fn from(s: FileSummary) -> Self {
-        CompactSummary {
-            ctx: Arc::unwrap_or_clone(s.ctx).into(),
-            first_prompt: s.first_prompt,
-            buckets: s
-                .buckets
-                .into_iter()
-                .map(|b| {
-                    let u = b.usage;
-                    (
-                        b.slot.unix_millis(),
-                        b.model,
-                        b.model_inferred,
-                        b.service_tier,
-                        b.prompt_class.0,
-                        [
-                            u.input_tokens,
-                            u.cached_input_tokens,
-                            u.cache_write_input_tokens,
-                            u.output_tokens,
-                            u.reasoning_output_tokens,
-                        ],
-                        b.requests,
-                    )
-                })
-                .collect(),
-            warnings: s
-                .warnings
-                .into_iter()
-                .map(|w| CompactWarning {
-                    path: w.path.to_string(),
-                    line: w.line,
-                    kind: w.kind,
-                    message: w.message,
-                })
-                .collect(),
-        }
-    }
-}
-
-impl From<CompactSummary> for FileSummary {
-    fn from(s: CompactSummary) -> Self {
-        FileSummary {
-            ctx: Arc::new(s.ctx.into()),
-            first_prompt: s.first_prompt,
-            buckets: s
-                .buckets
-                .into_iter()
-                .map(
-                    |(slot, model, model_inferred, service_tier, class, u, requests)| UsageBucket {
-                        slot: Timestamp::from_unix_millis(slot),
-                        model,
-                        model_inferred,
-                        service_tier,
-                        prompt_class: PromptClass(class),
-                        usage: TokenUsage {
-                            input_tokens: u[0],
-                            cached_input_tokens: u[1],
-                            cache_write_input_tokens: u[2],
-                            output_tokens: u[3],
-                            reasoning_output_tokens: u[4],
-                        },
-                        requests,
-                    },
-                )
-                .collect(),
-            warnings: s
-                .warnings
-                .into_iter()
-                .map(|w| Warning {
-                    path: w.path.into(),
-                    line: w.line,
-                    kind: w.kind,
-                    message: w.message,
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize, Default)]
-struct Index {
-    schema: String,
-    version: String,
-    options: String,
-    entries: HashMap<String, Entry>,
-}
-
 /// The outcome of a cache lookup.
 pub enum Lookup {
     /// Same file, same bytes: use the summary.
@@ -264,15 +81,42 @@ pub enum Lookup {
     Miss,
 }
 
+/// One folder's entries, as loaded.
+struct Shard {
+    /// The shard file.
+    file: PathBuf,
+    /// The generation loaded (`None`: no usable file).
+    generation: Option<u64>,
+    /// Entries not yet looked up in this run (a lookup takes its entry out).
+    entries: HashMap<String, Entry>,
+    /// Entries stored in this run, with their states.
+    fresh: HashMap<String, (Entry, ReaderState)>,
+    /// Entries of files found gone, with the key they had: dropped at save.
+    removed: HashMap<String, FileKey>,
+}
+
+impl Shard {
+    fn dirty(&self) -> bool {
+        !self.fresh.is_empty() || !self.removed.is_empty()
+    }
+}
+
 /// The cache, loaded.
 pub struct Cache {
+    /// The cache folder.
     dir: PathBuf,
-    index: Index,
-    states: Option<HashMap<String, ReaderState>>,
-    new_states: HashMap<String, ReaderState>,
-    dirty: bool,
-    options: String,
-    /// Why the cache on disk was not used, when it was not.
+    /// This format's sub-folder.
+    root: PathBuf,
+    fingerprint: u64,
+    /// To make relative paths absolute (shards are named by absolute folder).
+    cwd: Option<PathBuf>,
+    /// Shards by absolute folder.
+    shards: HashMap<PathBuf, Shard>,
+    /// Other formats' files and folders, removed at the next save.
+    stale: Vec<PathBuf>,
+    sweep_every: Duration,
+    /// Why (part of) the cache on disk was not used, when it was not. Set by [`Cache::load`]
+    /// and by lookups that find a shard unreadable.
     pub rebuilt: Option<String>,
 }
 
@@ -284,73 +128,137 @@ pub fn default_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/agentobs"))
 }
 
+/// The fingerprint of a cache: format, accounting rules and read options.
+fn fingerprint(options: &str) -> u64 {
+    let mut seed = shard::hash(0, &CACHE_FORMAT.to_le_bytes());
+    seed = shard::hash(seed, &ACCOUNTING_VERSION.to_le_bytes());
+    shard::hash(seed, options.as_bytes())
+}
+
+fn file_name(path: &Path) -> Option<String> {
+    Some(path.file_name()?.to_string_lossy().into_owned())
+}
+
 impl Cache {
-    /// Loads the cache in `dir` for reads made with `options` (a label of the read settings).
+    /// Opens the cache in `dir` for reads made with `options` (a label of the read settings).
+    /// Shards are read later, as their files are looked up.
     pub fn load(dir: &Path, options: &str) -> Cache {
-        let mut rebuilt = None;
-        let index = match std::fs::read(dir.join(INDEX_FILE)) {
-            Ok(bytes) => match bincode_options(bytes.len()).deserialize::<Index>(&bytes) {
-                Ok(i)
-                    if i.schema == INDEX_SCHEMA
-                        && i.version == env!("CARGO_PKG_VERSION")
-                        && i.options == options =>
-                {
-                    i
+        let fingerprint = fingerprint(options);
+        let version = format!("v{CACHE_FORMAT}-{fingerprint:016x}");
+        let root = dir.join(&version);
+        let mut stale = Vec::new();
+        let mut current = false;
+        if let Ok(list) = std::fs::read_dir(dir) {
+            for e in list.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if name == version {
+                    current = true;
+                } else if name != LOCK_FILE {
+                    stale.push(e.path());
                 }
-                Ok(_) => {
-                    rebuilt = Some("cache written by another version or with other options".into());
-                    Index::default()
-                }
-                Err(e) => {
-                    rebuilt = Some(format!("cache unreadable ({e}); rebuilding"));
-                    Index::default()
-                }
-            },
-            Err(_) => Index::default(),
-        };
+            }
+        }
+        let rebuilt = (!current && !stale.is_empty()).then(|| {
+            "cache written by another format, accounting version or options; rebuilding".into()
+        });
         Cache {
             dir: dir.to_owned(),
-            index,
-            states: None,
-            new_states: HashMap::new(),
-            dirty: false,
-            options: options.to_owned(),
+            root,
+            fingerprint,
+            cwd: std::env::current_dir().ok(),
+            shards: HashMap::new(),
+            stale,
+            sweep_every: SWEEP_EVERY,
             rebuilt,
         }
     }
 
-    fn states(&mut self) -> &mut HashMap<String, ReaderState> {
-        if self.states.is_none() {
-            let states = std::fs::read(self.dir.join("states.json"))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .unwrap_or_default();
-            self.states = Some(states);
-        }
-        self.states.as_mut().expect("just set")
+    /// The absolute folder of `path`, and its file name.
+    fn split(&self, path: &Path) -> Option<(PathBuf, String)> {
+        let name = file_name(path)?;
+        let parent = path.parent()?;
+        let dir = if parent.is_absolute() {
+            parent.to_owned()
+        } else {
+            self.cwd.as_ref()?.join(parent)
+        };
+        Some((dir, name))
     }
 
-    /// What the cache knows about `path` at `key`.
+    fn shard_file(&self, dir: &Path) -> PathBuf {
+        let h = shard::hash(0, dir.as_os_str().as_encoded_bytes());
+        self.root.join(format!("{h:016x}.{SHARD_EXT}"))
+    }
+
+    /// The shard of `dir`, loaded on first use.
+    fn shard(&mut self, dir: &Path) -> &mut Shard {
+        if !self.shards.contains_key(dir) {
+            let file = self.shard_file(dir);
+            let (generation, entries) = match shard::read_index(&file, self.fingerprint) {
+                Ok(Some(l)) if Path::new(&l.index.dir) == dir => {
+                    (Some(l.generation), l.index.entries)
+                }
+                // Another folder with the same hash: this one takes the file over.
+                Ok(_) => (None, HashMap::new()),
+                Err(e) => {
+                    self.rebuilt.get_or_insert_with(|| {
+                        format!(
+                            "cache shard {} unreadable ({e}); rebuilding",
+                            file.display()
+                        )
+                    });
+                    (None, HashMap::new())
+                }
+            };
+            let shard = Shard {
+                file,
+                generation,
+                entries,
+                fresh: HashMap::new(),
+                removed: HashMap::new(),
+            };
+            self.shards.insert(dir.to_owned(), shard);
+        }
+        self.shards.get_mut(dir).expect("just inserted")
+    }
+
+    /// What the cache knows about `path` at `key`. Each file is looked up once per run: the
+    /// entry is handed out, not copied.
     pub fn lookup(&mut self, path: &Path, key: &FileKey) -> Lookup {
-        let name: std::borrow::Cow<'_, str> = path.to_string_lossy();
-        let Some(entry) = self.index.entries.get(name.as_ref()) else {
+        let Some((dir, name)) = self.split(path) else {
+            return Lookup::Miss;
+        };
+        let fingerprint = self.fingerprint;
+        let shard = self.shard(&dir);
+        let Some(entry) = shard.entries.get(&name) else {
             return Lookup::Miss;
         };
         if entry.key == *key {
-            return Lookup::Unchanged(entry.summary.clone().into());
+            let entry = shard.entries.remove(&name).expect("just found");
+            return Lookup::Unchanged(entry.summary.into());
+        }
+        // A state at offset 0 (a file that could not be read) is never resumed.
+        let (Some(generation), Some(at)) = (shard.generation, entry.state) else {
+            return Lookup::Miss;
+        };
+        if entry.resume == 0 {
+            return Lookup::Miss;
         }
         let grown = key.size > entry.key.size
             && key.inode == entry.key.inode
             && key.mtime_ns >= entry.key.mtime_ns
+            && entry.resume <= entry.key.size
             && entry.head.is_some()
-            && head_hash(path, entry.key.size) == entry.head;
+            && entry.tail.is_some()
+            && shard::file_hashes(path, entry.key.size, entry.resume) == (entry.head, entry.tail);
         if !grown {
             return Lookup::Miss;
         }
-        let summary = entry.summary.clone().into();
-        match self.states().get(name.as_ref()) {
-            Some(state) if state.offset <= key.size => {
-                Lookup::Grown(Box::new(state.clone()), summary)
+        match shard::read_state(&shard.file, fingerprint, generation, at) {
+            Some(state) if state.offset == entry.resume => {
+                let entry = shard.entries.remove(&name).expect("just found");
+                Lookup::Grown(Box::new(state), entry.summary.into())
             }
             _ => Lookup::Miss,
         }
@@ -358,74 +266,172 @@ impl Cache {
 
     /// Records a fresh result.
     pub fn store(&mut self, path: &Path, key: FileKey, summary: FileSummary, state: ReaderState) {
-        let head = head_hash(path, key.size);
-        let name = path_key(path);
-        let summary = CompactSummary::from(summary);
-        self.index
-            .entries
-            .insert(name.clone(), Entry { key, head, summary });
-        self.new_states.insert(name, state);
-        self.dirty = true;
+        let Some((dir, name)) = self.split(path) else {
+            return;
+        };
+        let (head, tail) = shard::file_hashes(path, key.size, state.offset);
+        let entry = Entry {
+            key,
+            head,
+            tail,
+            resume: state.offset,
+            state: None,
+            summary: CompactSummary::from(summary),
+        };
+        let shard = self.shard(&dir);
+        shard.entries.remove(&name);
+        shard.removed.remove(&name);
+        shard.fresh.insert(name, (entry, state));
     }
 
-    /// Drops entries under `roots` that were not seen in this run (deleted files).
+    /// Drops entries under `roots` that were not seen in this run (deleted files), in the
+    /// folders this run looked at. Shards of folders that are gone go at the daily sweep.
     pub fn retain_seen(&mut self, roots: &[PathBuf], seen: &[PathBuf]) {
-        if self.index.entries.len() <= seen.len()
-            && seen
-                .iter()
-                .all(|p| self.index.entries.contains_key(&path_key(p)))
-        {
-            return; // every entry was seen: nothing to drop
+        let mut seen_by_dir: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+        for p in seen {
+            if let Some((dir, name)) = self.split(p) {
+                seen_by_dir.entry(dir).or_default().insert(name);
+            }
         }
-        let seen: std::collections::HashSet<String> = seen.iter().map(|p| path_key(p)).collect();
-        let roots: Vec<String> = roots.iter().map(|r| path_key(r)).collect();
-        let before = self.index.entries.len();
-        self.index
-            .entries
-            .retain(|p, _| seen.contains(p) || !roots.iter().any(|r| Path::new(p).starts_with(r)));
-        if self.index.entries.len() != before {
-            self.dirty = true;
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .filter_map(|r| match &self.cwd {
+                _ if r.is_absolute() => Some(r.clone()),
+                Some(cwd) => Some(cwd.join(r)),
+                None => None,
+            })
+            .collect();
+        let none = HashSet::new();
+        for (dir, shard) in &mut self.shards {
+            let seen = seen_by_dir.get(dir).unwrap_or(&none);
+            let gone: Vec<String> = shard
+                .entries
+                .keys()
+                .filter(|name| !seen.contains(*name))
+                .filter(|name| {
+                    let p = dir.join(name);
+                    roots.iter().any(|r| p.starts_with(r))
+                })
+                .cloned()
+                .collect();
+            for name in gone {
+                let entry = shard.entries.remove(&name).expect("listed");
+                shard.removed.insert(name, entry.key);
+            }
         }
     }
 
-    /// Writes the cache back when it changed (atomically: temporary file, then rename).
-    pub fn save(mut self) -> std::io::Result<()> {
-        if !self.dirty {
+    /// Writes the shards that changed back (each in one piece, merged into the shard as it is
+    /// on disk now), under the cache's lock file.
+    pub fn save(self) -> std::io::Result<()> {
+        let dirty = self.shards.values().any(Shard::dirty);
+        if !dirty && self.stale.is_empty() {
             return Ok(());
         }
-        std::fs::create_dir_all(&self.dir)?;
-        self.index.schema = INDEX_SCHEMA.into();
-        self.index.version = env!("CARGO_PKG_VERSION").into();
-        self.index.options = self.options.clone();
-        let new_states = std::mem::take(&mut self.new_states);
-        let mut states = std::mem::take(self.states());
-        states.extend(new_states);
-        let index_keys: std::collections::HashSet<&String> = self.index.entries.keys().collect();
-        states.retain(|p, _| index_keys.contains(p));
-        write_atomic(&self.dir.join("states.json"), &serde_json::to_vec(&states)?)?;
-        write_atomic(
-            &self.dir.join(INDEX_FILE),
-            &bincode_options(usize::MAX / 2)
-                .serialize(&self.index)
-                .map_err(std::io::Error::other)?,
-        )?;
-        Ok(())
+        std::fs::create_dir_all(&self.root)?;
+        let _lock = Lock::acquire(&self.dir.join(LOCK_FILE))?;
+        for p in &self.stale {
+            if p.is_dir() {
+                std::fs::remove_dir_all(p).ok();
+            } else {
+                std::fs::remove_file(p).ok();
+            }
+        }
+        let mut first_error = None;
+        for (dir, shard) in &self.shards {
+            if shard.dirty()
+                && let Err(e) = self.save_shard(dir, shard)
+            {
+                first_error.get_or_insert(e);
+            }
+        }
+        self.sweep_if_due();
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Merges `shard`'s changes into the file as it is now and writes it (the lock is held).
+    fn save_shard(&self, dir: &Path, shard: &Shard) -> std::io::Result<()> {
+        let dir_name = dir.to_string_lossy().into_owned();
+        // What is on disk now: this run's own generation, or a later one of another run.
+        let disk = match shard::read_whole(&shard.file, self.fingerprint) {
+            Ok(Some(w)) if w.index.dir == dir_name => Some(w),
+            _ => None,
+        };
+        let mut index = shard::Index {
+            dir: dir_name,
+            entries: HashMap::new(),
+        };
+        let mut states = Vec::new();
+        if let Some(disk) = &disk {
+            for (name, entry) in &disk.index.entries {
+                if shard.fresh.contains_key(name) || shard.removed.get(name) == Some(&entry.key) {
+                    continue;
+                }
+                let mut entry = entry.clone();
+                entry.state = disk
+                    .state_bytes(&entry)
+                    .map(|b| append(&mut states, b))
+                    .transpose()?;
+                index.entries.insert(name.clone(), entry);
+            }
+        }
+        for (name, (entry, state)) in &shard.fresh {
+            let mut entry = entry.clone();
+            let json = serde_json::to_vec(state)?;
+            entry.state = Some(append(&mut states, &json)?);
+            index.entries.insert(name.clone(), entry);
+        }
+        if index.entries.is_empty() {
+            return match std::fs::remove_file(&shard.file) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        shard::write(&shard.file, self.fingerprint, &index, &states)
+    }
+
+    /// Once a day: removes shards whose folder is gone (or that do not parse) and temporary
+    /// files left by a crash. The lock is held.
+    fn sweep_if_due(&self) {
+        let stamp = self.root.join(SWEEP_STAMP);
+        let age = |p: &Path| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+        };
+        if age(&stamp).is_some_and(|a| a < self.sweep_every) {
+            return;
+        }
+        let loaded: HashSet<&Path> = self.shards.values().map(|s| s.file.as_path()).collect();
+        if let Ok(list) = std::fs::read_dir(&self.root) {
+            for e in list.flatten() {
+                let path = e.path();
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if shard::is_tmp_name(&name) {
+                    if age(&path).is_some_and(|a| a > TMP_MAX_AGE) {
+                        std::fs::remove_file(&path).ok();
+                    }
+                } else if path.extension().is_some_and(|x| x == SHARD_EXT)
+                    && !loaded.contains(path.as_path())
+                {
+                    let keep = shard::read_dir_of(&path, self.fingerprint)
+                        .is_ok_and(|dir| Path::new(&dir).is_dir());
+                    if !keep {
+                        std::fs::remove_file(&path).ok();
+                    }
+                }
+            }
+        }
+        std::fs::write(&stamp, b"").ok();
     }
 }
 
-/// Varint bincode with a size limit: a corrupt length prefix fails cleanly instead of asking
-/// for a huge allocation.
-fn bincode_options(limit: usize) -> impl bincode::Options {
-    use bincode::Options;
-    bincode::DefaultOptions::new().with_limit(limit as u64 + 64)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all().ok();
-    }
-    std::fs::rename(&tmp, path)
+/// Appends `bytes` to the states section; returns where they are.
+fn append(states: &mut Vec<u8>, bytes: &[u8]) -> std::io::Result<(u64, u32)> {
+    let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
+    let at = states.len() as u64;
+    states.extend_from_slice(bytes);
+    Ok((at, len))
 }
