@@ -5,4 +5,5 @@ mod crafted;
 mod fixtures_0169;
 mod generations;
 mod props;
+mod rules;
 mod traps;

@@ -27,7 +27,7 @@ mod raw;
 mod reader;
 mod stats;
 
-pub use accounting::{Accountant, RowOutcome, Totals};
+pub use accounting::ACCOUNTING_VERSION;
 pub use agentobs_schema::{Warning, WarningKind};
 pub use config::{CodexConfig, ConfigError};
 pub use discover::{

@@ -17,7 +17,7 @@ use agentobs_schema::{
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::accounting::{Accountant, RowOutcome, Totals, to_usage};
+use crate::accounting::{Accountant, Merge, ResponseIds, RowOutcome, Totals, to_usage};
 use crate::classify::{compact_header, completed_item_type};
 use crate::lines::{Line, LineReader};
 use crate::names::{self, event as ev, item, line as kind};
@@ -116,7 +116,9 @@ pub struct ReaderState {
     saw_meta: bool,
     saw_turn_context: bool,
     created_ms: Option<i64>,
-    created_sec: Option<i64>,
+    /// When the replay of a parent's history was written (its rows carry this stamp).
+    #[serde(alias = "created_sec")]
+    replay_stamp_ms: Option<i64>,
     replaying: bool,
     acct: Accountant,
     last_ts: Option<Timestamp>,
@@ -127,11 +129,12 @@ pub struct ReaderState {
     last_prompt: Option<(Option<String>, u64)>,
     calls: HashMap<String, PendingCall>,
     exec: HashMap<String, ExecInfo>,
-    record_mode: bool,
-    records_since_count: u32,
+    /// The previous record's thread total, for records that give only that.
     record_total: Option<TokenUsage>,
-    last_count_billed: Option<TokenUsage>,
-    seen_responses: std::collections::HashSet<String>,
+    /// Records and total changes, billed once between them.
+    merge: Merge,
+    /// Response ids billed or replayed.
+    responses: ResponseIds,
 }
 
 impl ReaderState {
@@ -174,6 +177,12 @@ impl<'a> Src<'a> {
 }
 
 const MAX_PENDING_CALLS: usize = 4096;
+
+/// A parent's history is copied into a child's file in one burst, stamped with the child's
+/// creation time. A line stamped later than this after the burst is the child's own (for
+/// files whose turn ids carry no time; UUIDv7 turn ids decide exactly). Not "a later second":
+/// a burst written 5 ms after a second boundary is still the burst.
+const REPLAY_BURST_MILLIS: i64 = 250;
 
 /// Reads one rollout file as a stream of events.
 ///
@@ -858,8 +867,8 @@ impl Core {
             }
             return;
         }
-        if let Some(sec) = self.st.created_sec
-            && at.unix_millis().div_euclid(1000) > sec
+        if let Some(stamp) = self.st.replay_stamp_ms
+            && at.unix_millis() > stamp.saturating_add(REPLAY_BURST_MILLIS)
         {
             self.st.replaying = false;
         }
@@ -943,8 +952,9 @@ impl Core {
                     let parent = meta.id.clone();
                     self.ctx_mut().forked_from_id = parent;
                 }
-                if self.st.created_sec.is_some() {
+                if let Some(stamp) = self.st.replay_stamp_ms {
                     self.st.replaying = true;
+                    self.st.replay_stamp_ms = Some(stamp.max(at.unix_millis()));
                 }
             }
             return;
@@ -1007,7 +1017,7 @@ impl Core {
             })
             .unwrap_or(at.unix_millis());
         self.st.created_ms = Some(created_ms);
-        self.st.created_sec = Some(at.unix_millis().div_euclid(1000));
+        self.st.replay_stamp_ms = Some(at.unix_millis());
         let spawned = subagent.as_ref().is_some_and(|s| s.kind == "thread_spawn");
         self.st.replaying = meta.forked_from_id.is_some() || spawned;
         let provider = meta.model_provider.clone();
@@ -1129,8 +1139,8 @@ impl Core {
             Err(e) => return self.bad(n, "token_usage_record", &e),
         };
         if self.st.replaying {
-            if let Some(id) = rec.response_id {
-                self.remember_response(id);
+            if let Some(id) = rec.response_id.as_deref() {
+                self.st.responses.insert(id);
             }
             self.st.stats.replayed_rows = self.st.stats.replayed_rows.saturating_add(1);
             return;
@@ -1145,21 +1155,20 @@ impl Core {
         if thread_total.is_some() {
             self.st.record_total = thread_total.map(|t| t.usage);
         }
-        self.st.record_mode = true;
-        self.st.records_since_count = self.st.records_since_count.saturating_add(1);
-        // A token_count row of this response that came first (and billed) already counted it.
-        let already_by_token_count = self.st.last_count_billed.take() == Some(usage);
-        let repeated = rec
+        // A response is billed once, by its id; without an id, every record counts.
+        let first_time = rec
             .response_id
-            .as_ref()
-            .is_some_and(|id| self.st.seen_responses.contains(id));
-        if let Some(id) = rec.response_id.clone() {
-            self.remember_response(id);
-        }
-        let outcome = if repeated || already_by_token_count || usage.is_zero() {
+            .as_deref()
+            .is_none_or(|id| self.st.responses.insert(id));
+        let added = if first_time {
+            self.st.merge.record(usage)
+        } else {
+            TokenUsage::default()
+        };
+        let outcome = if added.is_zero() {
             RowOutcome::Unchanged
         } else {
-            RowOutcome::Billed(usage)
+            RowOutcome::Billed(added)
         };
         self.bill(
             outcome,
@@ -1173,13 +1182,6 @@ impl Core {
                 response_id: rec.response_id,
             },
         );
-    }
-
-    fn remember_response(&mut self, id: String) {
-        if self.st.seen_responses.len() >= MAX_PENDING_CALLS {
-            self.st.seen_responses.clear();
-        }
-        self.st.seen_responses.insert(id);
     }
 
     fn token_count(&mut self, src: Src<'_>, at: Timestamp, n: u64) {
@@ -1210,6 +1212,7 @@ impl Core {
                 let total = Totals::from(total);
                 let o = self.st.acct.on_total(
                     total,
+                    last,
                     info.model_context_window.or(self.st.context_window),
                     self.st.replaying,
                 );
@@ -1257,18 +1260,18 @@ impl Core {
         } else {
             return; // `info: null`: rate limits only.
         };
-        if self.st.record_mode && std::mem::take(&mut self.st.records_since_count) > 0 {
-            // The response's record billed it; this row only keeps the baseline right.
-            let outcome = match outcome {
-                RowOutcome::Billed(_) => RowOutcome::Unchanged,
-                other => other,
-            };
-            return self.bill(outcome, at, n, detail);
-        }
-        // No record since the last row (none in this file, or it was lost): this row bills.
-        if let RowOutcome::Billed(u) = outcome {
-            self.st.last_count_billed = Some(detail.last.unwrap_or(u));
-        }
+        // The change of the total is billed only where the records have not billed it.
+        let outcome = match outcome {
+            RowOutcome::Billed(delta) => {
+                let added = self.st.merge.total(delta);
+                if added.is_zero() {
+                    RowOutcome::Unchanged
+                } else {
+                    RowOutcome::Billed(added)
+                }
+            }
+            other => other,
+        };
         self.bill(outcome, at, n, detail);
     }
 
