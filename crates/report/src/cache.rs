@@ -16,6 +16,7 @@ mod shard;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
@@ -135,10 +136,6 @@ fn fingerprint(options: &str) -> u64 {
     shard::hash(seed, options.as_bytes())
 }
 
-fn file_name(path: &Path) -> Option<String> {
-    Some(path.file_name()?.to_string_lossy().into_owned())
-}
-
 impl Cache {
     /// Opens the cache in `dir` for reads made with `options` (a label of the read settings).
     /// Shards are read later, as their files are looked up.
@@ -175,13 +172,13 @@ impl Cache {
     }
 
     /// The absolute folder of `path`, and its file name.
-    fn split(&self, path: &Path) -> Option<(PathBuf, String)> {
-        let name = file_name(path)?;
+    fn split<'a>(&self, path: &'a Path) -> Option<(Cow<'a, Path>, Cow<'a, str>)> {
+        let name = path.file_name()?.to_string_lossy();
         let parent = path.parent()?;
         let dir = if parent.is_absolute() {
-            parent.to_owned()
+            Cow::Borrowed(parent)
         } else {
-            self.cwd.as_ref()?.join(parent)
+            Cow::Owned(self.cwd.as_ref()?.join(parent))
         };
         Some((dir, name))
     }
@@ -231,11 +228,12 @@ impl Cache {
         };
         let fingerprint = self.fingerprint;
         let shard = self.shard(&dir);
-        let Some(entry) = shard.entries.get(&name) else {
+        let name = name.as_ref();
+        let Some(entry) = shard.entries.get(name) else {
             return Lookup::Miss;
         };
         if entry.key == *key {
-            let entry = shard.entries.remove(&name).expect("just found");
+            let entry = shard.entries.remove(name).expect("just found");
             return Lookup::Unchanged(entry.summary.into());
         }
         // A state at offset 0 (a file that could not be read) is never resumed.
@@ -257,7 +255,7 @@ impl Cache {
         }
         match shard::read_state(&shard.file, fingerprint, generation, at) {
             Some(state) if state.offset == entry.resume => {
-                let entry = shard.entries.remove(&name).expect("just found");
+                let entry = shard.entries.remove(name).expect("just found");
                 Lookup::Grown(Box::new(state), entry.summary.into())
             }
             _ => Lookup::Miss,
@@ -278,6 +276,7 @@ impl Cache {
             state: None,
             summary: CompactSummary::from(summary),
         };
+        let name = name.into_owned();
         let shard = self.shard(&dir);
         shard.entries.remove(&name);
         shard.removed.remove(&name);
@@ -287,7 +286,7 @@ impl Cache {
     /// Drops entries under `roots` that were not seen in this run (deleted files), in the
     /// folders this run looked at. Shards of folders that are gone go at the daily sweep.
     pub fn retain_seen(&mut self, roots: &[PathBuf], seen: &[PathBuf]) {
-        let mut seen_by_dir: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+        let mut seen_by_dir: HashMap<Cow<'_, Path>, HashSet<Cow<'_, str>>> = HashMap::new();
         for p in seen {
             if let Some((dir, name)) = self.split(p) {
                 seen_by_dir.entry(dir).or_default().insert(name);
@@ -303,11 +302,11 @@ impl Cache {
             .collect();
         let none = HashSet::new();
         for (dir, shard) in &mut self.shards {
-            let seen = seen_by_dir.get(dir).unwrap_or(&none);
+            let seen = seen_by_dir.get(dir.as_path()).unwrap_or(&none);
             let gone: Vec<String> = shard
                 .entries
                 .keys()
-                .filter(|name| !seen.contains(*name))
+                .filter(|name| !seen.contains(name.as_str()))
                 .filter(|name| {
                     let p = dir.join(name);
                     roots.iter().any(|r| p.starts_with(r))

@@ -272,7 +272,7 @@ pub(super) fn random_u64() -> u64 {
     h.finish()
 }
 
-/// A stable 64-bit hash (FNV-1a over 8-byte words, folded): the same in every build.
+/// A stable 64-bit hash (FNV-1a over 8-byte words, then mixed): the same in every build.
 pub(super) fn hash(seed: u64, bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0100_0000_01b3;
     let mut h = seed ^ 0xcbf2_9ce4_8422_2325 ^ (bytes.len() as u64).wrapping_mul(PRIME);
@@ -284,8 +284,12 @@ pub(super) fn hash(seed: u64, bytes: &[u8]) -> u64 {
     for &b in words.remainder() {
         h = (h ^ u64::from(b)).wrapping_mul(PRIME);
     }
-    h ^= h >> 32;
-    h
+    // MurmurHash3's finaliser: every input bit reaches every output bit.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// Hashes of a file's head (`0..min(size, HASH_SPAN)`) and of the span before `resume`.
