@@ -3,6 +3,7 @@
 mod bad_input;
 mod crafted;
 mod fixtures_0169;
+mod fixtures_0171;
 mod generations;
 mod props;
 mod rules;

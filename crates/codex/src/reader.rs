@@ -539,6 +539,23 @@ fn wall_time_ms(text: &str) -> Option<u64> {
     (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0).round() as u64)
 }
 
+/// The process's wall time, from the structured duration or the output's "Wall time" line,
+/// when it is plausible: never longer than the call's extent (plus clock slack), and a
+/// structured duration under 1 ms is not believed when the output says otherwise (some builds
+/// write the time of a final poll, microseconds, as the command's duration).
+fn plausible_process_ms(
+    structured: Option<u64>,
+    text: Option<u64>,
+    extent: Option<u64>,
+) -> Option<u64> {
+    const SLACK_MS: u64 = 50;
+    let fits = |ms: u64| extent.is_none_or(|e| ms <= e.saturating_add(SLACK_MS));
+    let structured = structured.filter(|&ms| ms > 0 || text.is_none_or(|t| t == 0));
+    structured
+        .filter(|&ms| fits(ms))
+        .or(text.filter(|&ms| fits(ms)))
+}
+
 fn sandbox_name(raw: Option<&RawValue>) -> Option<String> {
     #[derive(Deserialize)]
     struct Tagged {
@@ -1686,14 +1703,14 @@ impl Core {
                 let call_id = out.call_id.unwrap_or_default();
                 let (text, reported_success) = output_text(out.output);
                 let mut exit_code = exit_code_from_text(&text);
-                let mut duration_ms = wall_time_ms(&text);
+                let mut text_wall_ms = wall_time_ms(&text);
                 let mut body = text;
                 if body.starts_with("{\"output\"")
                     && let Ok(j) = serde_json::from_str::<raw::ShellJsonOutput<'_>>(&body)
                 {
                     let meta = j.metadata.unwrap_or_default();
                     exit_code = exit_code.or(meta.exit_code);
-                    duration_ms = duration_ms.or(meta
+                    text_wall_ms = text_wall_ms.or(meta
                         .duration_seconds
                         .filter(|s| s.is_finite() && *s >= 0.0)
                         .map(|s| (s * 1000.0).round() as u64));
@@ -1705,11 +1722,12 @@ impl Core {
                     return;
                 }
                 exit_code = exec.exit_code.or(exit_code);
-                let duration_ms = exec.duration_ms.or(duration_ms).or_else(|| {
-                    call.as_ref()
-                        .map(|c| at.millis_since(c.at))
-                        .and_then(|d| u64::try_from(d).ok())
-                });
+                let extent_ms = call
+                    .as_ref()
+                    .and_then(|c| u64::try_from(at.millis_since(c.at)).ok());
+                let process_duration_ms =
+                    plausible_process_ms(exec.duration_ms, text_wall_ms, extent_ms);
+                let duration_ms = extent_ms.or(process_duration_ms);
                 let success = exit_code
                     .map(|c| c == 0)
                     .or(match exec.status.as_deref() {
@@ -1731,6 +1749,7 @@ impl Core {
                         call_id: (!call_id.is_empty()).then_some(call_id),
                         turn_id: call.turn_id,
                         duration_ms,
+                        process_duration_ms,
                         success,
                         reported_success,
                         exit_code,
@@ -1829,6 +1848,24 @@ mod tests {
         assert_eq!(exit_code_from_text("Exit code: -1\n"), Some(-1));
         assert_eq!(exit_code_from_text("no code here"), None);
         assert_eq!(wall_time_ms("Wall time: 0.0431 seconds\n"), Some(43));
+    }
+
+    #[test]
+    fn process_time_is_kept_only_when_plausible() {
+        // A structured duration of microseconds (0 ms) while the output says 0.16 s: the text.
+        assert_eq!(
+            plausible_process_ms(Some(0), Some(161), Some(190)),
+            Some(161)
+        );
+        // A plausible structured duration wins over the rounded text.
+        assert_eq!(
+            plausible_process_ms(Some(514), Some(515), Some(773)),
+            Some(514)
+        );
+        // Longer than the call's whole extent (beyond 50 ms of clock slack): not believed.
+        assert_eq!(plausible_process_ms(Some(900), None, Some(700)), None);
+        // No extent known: the process time is all there is.
+        assert_eq!(plausible_process_ms(Some(42), None, None), Some(42));
     }
 
     #[test]

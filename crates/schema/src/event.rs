@@ -378,9 +378,14 @@ pub struct ToolResult {
     /// Turn the call belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_id: Option<String>,
-    /// Wall-clock duration in milliseconds.
+    /// The call's extent in milliseconds: from the model's call to its result (what an
+    /// `execute_tool` span shows); the process time when the extent is unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    /// The process's own wall time in milliseconds, when the source gives a plausible one
+    /// (it leaves out start-up and the harness's own work, so it is shorter than the extent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_duration_ms: Option<u64>,
     /// Whether the call did what it was asked, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
