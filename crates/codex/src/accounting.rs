@@ -407,6 +407,21 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_bare_usage_bills_once() {
+        // 100/10, the same again (a re-emit), then 50/5: 150 / 15.
+        let mut a = Accountant::default();
+        assert_eq!(
+            a.on_last_only(u(100, 0, 10, 0), false),
+            RowOutcome::Billed(u(100, 0, 10, 0))
+        );
+        assert_eq!(a.on_last_only(u(100, 0, 10, 0), false), RowOutcome::Unchanged);
+        assert_eq!(
+            a.on_last_only(u(50, 0, 5, 0), false),
+            RowOutcome::Billed(u(50, 0, 5, 0))
+        );
+    }
+
+    #[test]
     fn response_ids_are_never_forgotten() {
         let mut ids = ResponseIds::default();
         for i in 0..10_000 {
