@@ -414,7 +414,10 @@ mod tests {
             a.on_last_only(u(100, 0, 10, 0), false),
             RowOutcome::Billed(u(100, 0, 10, 0))
         );
-        assert_eq!(a.on_last_only(u(100, 0, 10, 0), false), RowOutcome::Unchanged);
+        assert_eq!(
+            a.on_last_only(u(100, 0, 10, 0), false),
+            RowOutcome::Unchanged
+        );
         assert_eq!(
             a.on_last_only(u(50, 0, 5, 0), false),
             RowOutcome::Billed(u(50, 0, 5, 0))

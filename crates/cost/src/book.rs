@@ -102,6 +102,15 @@ impl PriceBook {
         self.skipped
     }
 
+    /// Every long-context threshold of the book, with its model.
+    pub fn long_context_thresholds(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.models.iter().filter_map(|(name, p)| {
+            p.long_context
+                .as_ref()
+                .map(|lc| (name.as_str(), lc.threshold_tokens))
+        })
+    }
+
     /// Number of priced models.
     pub fn len(&self) -> usize {
         self.models.len()
@@ -220,7 +229,7 @@ impl PriceBook {
         } else if !other.source.is_empty() {
             self.source = format!("{}; overlaid with {}", self.source, other.source);
         }
-        self.skipped += other.skipped;
+        self.skipped = self.skipped.saturating_add(other.skipped);
     }
 
     /// Finds the price-book entry for a model name.

@@ -39,7 +39,13 @@ impl PromptClass {
     pub fn representative(self) -> u64 {
         match self.0 {
             0 => 0,
-            n => Self::BOUNDS[(n as usize - 1).min(2)] + 1,
+            n => {
+                let i = usize::from(n).saturating_sub(1);
+                Self::BOUNDS
+                    .get(i)
+                    .or(Self::BOUNDS.last())
+                    .map_or(0, |b| b.saturating_add(1))
+            }
         }
     }
 }
@@ -76,7 +82,11 @@ pub fn add_request(
     prompt_tokens: u64,
     usage: TokenUsage,
 ) {
-    let slot = Timestamp::from_unix_millis(at.unix_millis().div_euclid(SLOT_MILLIS) * SLOT_MILLIS);
+    let slot = Timestamp::from_unix_millis(
+        at.unix_millis()
+            .div_euclid(SLOT_MILLIS)
+            .saturating_mul(SLOT_MILLIS),
+    );
     let class = PromptClass::of(prompt_tokens);
     // Requests arrive in time order: the match is almost always among the last few buckets.
     for b in buckets.iter_mut().rev().take(8) {
@@ -87,7 +97,7 @@ pub fn add_request(
             && b.model == model
         {
             b.usage += usage;
-            b.requests += 1;
+            b.requests = b.requests.saturating_add(1);
             return;
         }
     }
@@ -265,7 +275,7 @@ pub struct LedgerRow {
 impl LedgerRow {
     fn add(&mut self, thread: u64, b: &UsageBucket, cost: Option<f64>) {
         self.usage += b.usage;
-        self.requests += b.requests;
+        self.requests = self.requests.saturating_add(b.requests);
         match cost {
             Some(c) => self.cost_usd += c,
             None if !self.unpriced_models.contains(&b.model) => {
@@ -278,7 +288,7 @@ impl LedgerRow {
         }
         if self.last_thread != thread {
             self.last_thread = thread;
-            self.sessions += 1;
+            self.sessions = self.sessions.saturating_add(1);
         }
     }
 
@@ -365,10 +375,10 @@ impl Ledger {
             return r.clone();
         }
         let mut cur = thread.to_owned();
-        let mut hops = 0;
+        let mut hops = 0u32;
         while let Some(p) = self.parents.get(&cur) {
             cur = p.clone();
-            hops += 1;
+            hops = hops.saturating_add(1);
             if hops > 64 {
                 break; // a cycle in bad input: stop
             }
@@ -480,7 +490,7 @@ impl Ledger {
     /// Adds a thread's buckets. Each thread is added once (its `sessions` count is one per
     /// call).
     pub fn add_thread(&mut self, facts: &ThreadFacts, buckets: &[UsageBucket]) {
-        self.threads_added += 1;
+        self.threads_added = self.threads_added.saturating_add(1);
         let seq = self.threads_added;
         if let Some(p) = &facts.parent_id {
             self.link(&facts.thread_id, p);

@@ -1,3 +1,9 @@
+// Price files are user input: no index or slice that can panic, no overflow.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 //! Reading LiteLLM's `model_prices_and_context_window.json` shape.
 
 use std::collections::BTreeMap;
@@ -27,7 +33,7 @@ pub(crate) fn parse(
             source,
         })?;
     let mut models = BTreeMap::new();
-    let mut skipped = 0;
+    let mut skipped: usize = 0;
     for (key, entry) in root {
         match entry.as_object().and_then(|e| entry_price(&key, e)) {
             Some(price) => {
@@ -39,7 +45,7 @@ pub(crate) fn parse(
                     })?;
                 models.insert(key, price);
             }
-            None => skipped += 1,
+            None => skipped = skipped.saturating_add(1),
         }
     }
     Ok((models, skipped))

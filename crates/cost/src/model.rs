@@ -217,8 +217,10 @@ impl ModelPrice {
 
         let input = usage.input_tokens;
         let cached = usage.cached_input_tokens.min(input);
-        let write = usage.cache_write_input_tokens.min(input - cached);
-        let plain = input - cached - write;
+        let write = usage
+            .cache_write_input_tokens
+            .min(input.saturating_sub(cached));
+        let plain = input.saturating_sub(cached).saturating_sub(write);
         CostBreakdown {
             input_usd: plain as f64 * rates.input,
             cached_input_usd: cached as f64 * rates.cached,

@@ -1,3 +1,9 @@
+// Model names come from untrusted files: no index or slice that can panic, no overflow.
+#![cfg_attr(
+    not(test),
+    deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)
+)]
+
 //! The documented model-name normalisation steps used by [`PriceBook::resolve`].
 //!
 //! [`PriceBook::resolve`]: crate::PriceBook::resolve
@@ -23,8 +29,8 @@ pub(crate) fn candidates(model: &str) -> Vec<String> {
     let mut name = model.trim().to_ascii_lowercase();
     push(&name);
 
-    if let Some(i) = name.rfind('/') {
-        name = name[i + 1..].to_owned();
+    if let Some((_, last)) = name.rsplit_once('/') {
+        name = last.to_owned();
         push(&name);
     }
 
@@ -42,45 +48,60 @@ pub(crate) fn candidates(model: &str) -> Vec<String> {
 
 /// `claude-sonnet-4.5` → `claude-sonnet-4-5`: a `.` with a digit on both sides becomes `-`.
 fn dots_between_digits_to_dashes(s: &str) -> String {
-    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    for (i, ch) in s.char_indices() {
+    let mut prev: Option<char> = None;
+    let mut chars = s.chars().peekable();
+    while let Some(ch) = chars.next() {
         let is_version_dot = ch == '.'
-            && i > 0
-            && b[i - 1].is_ascii_digit()
-            && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+            && prev.is_some_and(|p| p.is_ascii_digit())
+            && chars.peek().is_some_and(char::is_ascii_digit);
         out.push(if is_version_dot { '-' } else { ch });
+        prev = Some(ch);
     }
     out
 }
 
 /// The name without a trailing `-YYYY-MM-DD` or `-YYYYMMDD` (a plausible 20xx date), if any.
 fn strip_date_suffix(s: &str) -> Option<&str> {
-    let b = s.as_bytes();
-    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
-    let num = |r: &[u8]| r.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-    let plausible = |y: &[u8], m: &[u8], d: &[u8]| {
-        digits(y)
-            && digits(m)
-            && digits(d)
-            && y.starts_with(b"20")
-            && (1..=12).contains(&num(m))
-            && (1..=31).contains(&num(d))
+    let num = |r: &str| -> Option<u32> {
+        (!r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| r.parse().ok())
+            .flatten()
     };
-    let n = b.len();
+    let plausible = |y: &str, m: &str, d: &str| {
+        y.len() == 4
+            && y.starts_with("20")
+            && num(y).is_some()
+            && num(m).is_some_and(|m| (1..=12).contains(&m))
+            && num(d).is_some_and(|d| (1..=31).contains(&d))
+    };
     // -YYYY-MM-DD
-    if n > 11 && b[n - 11] == b'-' && b[n - 6] == b'-' && b[n - 3] == b'-' {
-        let (y, m, d) = (&b[n - 10..n - 6], &b[n - 5..n - 3], &b[n - 2..]);
-        if plausible(y, m, d) {
-            return Some(&s[..n - 11]);
+    if let Some((stem, date)) = s.len().checked_sub(11).and_then(|i| s.split_at_checked(i)) {
+        let mut parts = date.split('-');
+        if let (Some(""), Some(y), Some(m), Some(d), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) && !stem.is_empty()
+            && m.len() == 2
+            && d.len() == 2
+            && plausible(y, m, d)
+        {
+            return Some(stem);
         }
     }
     // -YYYYMMDD
-    if n > 9 && b[n - 9] == b'-' {
-        let (y, m, d) = (&b[n - 8..n - 4], &b[n - 4..n - 2], &b[n - 2..]);
-        if plausible(y, m, d) {
-            return Some(&s[..n - 9]);
-        }
+    if let Some((stem, date)) = s.len().checked_sub(9).and_then(|i| s.split_at_checked(i))
+        && !stem.is_empty()
+        && let Some(date) = date.strip_prefix('-')
+        && date.is_ascii()
+        && let (Some(y), Some(m), Some(d)) = (date.get(..4), date.get(4..6), date.get(6..))
+        && d.len() == 2
+        && plausible(y, m, d)
+    {
+        return Some(stem);
     }
     None
 }
@@ -126,6 +147,11 @@ mod tests {
         assert_eq!(strip_date_suffix("model-20251399"), None); // month 13
         assert_eq!(strip_date_suffix("-20250929"), None); // nothing left
         assert_eq!(strip_date_suffix("x-2025-0a-01"), None);
+        // Non-ASCII names never split inside a character.
+        assert_eq!(strip_date_suffix("é-2025-04-14"), Some("é"));
+        assert_eq!(strip_date_suffix("ééééééééééé"), None);
+        assert_eq!(strip_date_suffix("x日本語2025"), None);
+        assert_eq!(dots_between_digits_to_dashes("é4.5.x"), "é4-5.x");
         assert_eq!(
             strip_date_suffix("anthropic.claude-sonnet-4-20250514-v1:0"),
             None
