@@ -42,7 +42,7 @@ fn events_lines_and_json() {
 }
 
 #[test]
-fn warnings_go_to_stderr_with_path_and_line_and_exit_zero() {
+fn warnings_go_to_stderr_with_path_and_line_and_exit_three() {
     let cache = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("rollout-bad.jsonl");
@@ -50,9 +50,103 @@ fn warnings_go_to_stderr_with_path_and_line_and_exit_zero() {
     text.insert_str(0, "{not json\n");
     std::fs::write(&p, text).unwrap();
     let out = agentobs(&["events", p.to_str().unwrap()], cache.path());
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(3), "3: complete, with warnings");
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains(&format!("{}:1: ", p.display())), "{err}");
+}
+
+/// A Codex home of three sessions, one of them damaged in the ways that once panicked: a line
+/// cut after a backslash, a non-ASCII id, a byte-order mark, a far reset time.
+fn home_with_one_poisoned_file() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let day = home.path().join("sessions/2026/11/25");
+    std::fs::create_dir_all(&day).unwrap();
+    for (name, src) in [
+        ("rollout-2026-11-25T08-21-01-01a211cb-3c46-7bb3-af1a-a652150d45a1.jsonl", "tool"),
+        ("rollout-2026-11-25T08-21-01-01a211cb-3c46-7bb3-af1a-a652150d45a2.jsonl", "plain"),
+    ] {
+        let dir = fixtures().join("codex-0.169").join(src);
+        let file = std::fs::read_dir(&dir).unwrap().find_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension().is_some_and(|x| x == "jsonl")).then_some(p)
+        });
+        std::fs::copy(file.unwrap(), day.join(name)).unwrap();
+    }
+    let poisoned = concat!(
+        "\u{feff}",
+        r#"{"timestamp":"2026-11-25T09:00:00.000Z","type":"session_meta","payload":{"id":"01a2é1cb-0000-7000-8000-000000000009","cwd":"C:\\Users\\dév"}}"#,
+        "\n",
+        r#"{"timestamp":"2026-11-25T09:00:00.100Z","type":"event_msg","payload":{"type":"token_count","info":null,"rate_limits":{"primary":{"used_percent":5.0,"resets_in_seconds":9223372036854775807}}}}"#,
+        "\n",
+        r#"{"timestamp":"2026-11-25T09:00:00.200Z","type":"turn_context","payload":{"turn_id":"x","cwd":"C:\"#,
+        "\n",
+    );
+    std::fs::write(
+        day.join("rollout-2026-11-25T09-00-00-01a2é1cb-0000-7000-8000-000000000009.jsonl"),
+        poisoned,
+    )
+    .unwrap();
+    home
+}
+
+#[test]
+fn a_poisoned_file_costs_only_itself() {
+    let cache = tempfile::tempdir().unwrap();
+    let home = home_with_one_poisoned_file();
+    let clean = tempfile::tempdir().unwrap();
+    let day = clean.path().join("sessions/2026/11/25");
+    std::fs::create_dir_all(&day).unwrap();
+    for e in std::fs::read_dir(home.path().join("sessions/2026/11/25")).unwrap() {
+        let p = e.unwrap().path();
+        if !p.to_string_lossy().contains("000000000009") {
+            std::fs::copy(&p, day.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let args = |h: &Path| {
+        vec![
+            "report".to_owned(),
+            "--codex-home".into(),
+            h.display().to_string(),
+            "--json".into(),
+            "--no-cache".into(),
+        ]
+    };
+    let run = |h: &Path, panic_on: Option<&str>| {
+        let a = args(h);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentobs"));
+        cmd.args(&a)
+            .env("XDG_CACHE_HOME", cache.path())
+            .env_remove("CODEX_HOME")
+            .env_remove("AGENTOBS_PRICE_BOOK");
+        if let Some(p) = panic_on {
+            cmd.env("AGENTOBS_TEST_PANIC_ON", p);
+        }
+        cmd.output().unwrap()
+    };
+    let want: serde_json::Value =
+        serde_json::from_slice(&run(clean.path(), None).stdout).unwrap();
+    // The damaged file gives warnings, never a panic, and the others' numbers are all there.
+    let out = run(home.path(), None);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["totals"]["input_tokens"], want["totals"]["input_tokens"]);
+    assert!(!got["warnings"].as_array().unwrap().is_empty());
+    // A panic inside one file's reading (forced by a debug-build test seam) is that file's
+    // warning: exit 3, every other file's figures, a warning naming the file.
+    let out = run(home.path(), Some("a652150d45a2"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = got["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w["kind"] == "internal"
+            && w["path"].as_str().unwrap().contains("a652150d45a2")
+            && w["message"].as_str().unwrap().contains("internal error")),
+        "{warnings:?}"
+    );
+    let tool_only = got["totals"]["input_tokens"].as_u64().unwrap();
+    assert!(tool_only > 0 && tool_only < want["totals"]["input_tokens"].as_u64().unwrap());
 }
 
 #[test]

@@ -103,12 +103,27 @@ pub(crate) fn scan_file(
     })
 }
 
+/// Test seam, debug builds only: a file whose path contains the value of
+/// `AGENTOBS_TEST_PANIC_ON` panics while being read, so tests can show that a failure stays in
+/// its file.
+fn failpoint(path: &Path) {
+    if cfg!(debug_assertions)
+        && let Some(marker) = std::env::var_os("AGENTOBS_TEST_PANIC_ON")
+        && path
+            .to_string_lossy()
+            .contains(marker.to_string_lossy().as_ref())
+    {
+        panic!("test failpoint AGENTOBS_TEST_PANIC_ON");
+    }
+}
+
 fn read_file(
     path: &Path,
     size: u64,
     resume: Option<(ReaderState, FileSummary)>,
     max_line_bytes: usize,
 ) -> Scanned {
+    failpoint(path);
     let opts = options(max_line_bytes);
     let (reader, mut summary) = match resume {
         Some((state, mut summary)) => {
