@@ -314,6 +314,7 @@ impl LedgerRow {
 /// assert_eq!(key[0].1, "2026-11-10");
 /// assert!((row.cost().unwrap() - 2.25).abs() < 1e-9); // 1M × $1.25 + 0.1M × $10
 /// ```
+#[derive(Debug)]
 pub struct Ledger {
     dims: Vec<Dimension>,
     tz: TimeZone,

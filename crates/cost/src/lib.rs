@@ -15,6 +15,8 @@
 //! price, never pay a cache-write premium) and reasoning is never billed on its own. An
 //! unknown model has no price ([`PriceBook::price`] returns `None`), never $0.
 
+#![warn(unreachable_pub, missing_debug_implementations)]
+
 mod book;
 mod error;
 pub mod ledger;

@@ -26,6 +26,8 @@
 //! assert_eq!(back, ev);
 //! ```
 
+#![warn(unreachable_pub, missing_debug_implementations)]
+
 mod context;
 mod event;
 mod names;
