@@ -26,3 +26,8 @@
 pub use agentobs_codex as codex;
 pub use agentobs_cost as cost;
 pub use agentobs_schema as schema;
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
