@@ -480,238 +480,264 @@ pub(crate) fn command(
     };
     let target = target.max(64);
     match kind {
-        // Read a source file.
-        0 => {
-            let (dir, ext, pool) = match lang {
-                Lang::Rust => ("crates/core/src", "rs", &pools.rust),
-                Lang::Python => ("app", "py", &pools.python),
-            };
-            let name = format!("{}.{ext}", w(r));
-            let path = format!("{dir}/{name}");
-            let (cmd, exit_code) = if r.chance(0.04) {
-                out.extend_from_slice(
-                    format!("sed: can't read {path}: No such file or directory\n").as_bytes(),
-                );
-                (format!("sed -n '1,200p' {path}"), 2)
-            } else {
-                Pools::window(r, pool, target, out);
-                let cmd = if r.chance(0.5) {
-                    format!("sed -n '1,{}p' {path}", r.range(80, 400))
-                } else {
-                    format!("cat {path}")
-                };
-                (cmd, 0)
-            };
-            Command {
-                cmd,
-                parsed: Parsed::Read { name, path },
-                exit_code,
-                duration_ms: r.range(4, 60),
-            }
-        }
-        // cargo test
-        1 => {
-            let krate = w(r);
-            let failed = r.chance(0.15);
-            Pools::window(r, &pools.cargo, target.saturating_sub(300), out);
-            let passed = r.range(1, 240);
-            if failed {
-                let (a, b) = (w(r), w(r));
-                out.extend_from_slice(
-                    format!(
-                        "test tests::{a}_{b} ... FAILED\n\nfailures:\n\n---- tests::{a}_{b} stdout ----\n\nthread 'tests::{a}_{b}' panicked at crates/{krate}/src/{a}.rs:{}:9:\nassertion `left == right` failed\n  left: {}\n right: {}\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\nfailures:\n    tests::{a}_{b}\n\ntest result: FAILED. {passed} passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in {}.{:02}s\n\nerror: test failed, to rerun pass `-p {krate} --lib`\n",
-                        r.range(10, 700),
-                        r.below(5000),
-                        r.below(5000),
-                        r.below(9),
-                        r.below(100)
-                    )
-                    .as_bytes(),
-                );
-            } else {
-                out.extend_from_slice(
-                    format!(
-                        "\ntest result: ok. {passed} passed; 0 failed; {} ignored; 0 measured; 0 filtered out; finished in {}.{:02}s\n\n",
-                        r.below(3),
-                        r.below(9),
-                        r.below(100)
-                    )
-                    .as_bytes(),
-                );
-            }
-            Command {
-                cmd: format!("cargo test -p {krate}"),
-                parsed: Parsed::Unknown,
-                exit_code: if failed { 101 } else { 0 },
-                duration_ms: r.range(1_500, 90_000),
-            }
-        }
-        // cargo check / clippy
-        2 => {
-            let sub = *r.pick(&["check", "clippy --all-targets", "build --release"]);
-            let failed = r.chance(0.15);
-            Pools::window(r, &pools.cargo, target.saturating_sub(200), out);
-            if failed {
-                out.extend_from_slice(
-                    format!(
-                        "error[E0308]: mismatched types\n   --> src/{}.rs:{}:{}\n    |\n    = note: expected `u64`, found `i64`\n\nerror: could not compile `{}` (lib) due to 1 previous error\n",
-                        w(r),
-                        r.range(1, 900),
-                        r.range(1, 80),
-                        w(r)
-                    )
-                    .as_bytes(),
-                );
-            } else {
-                out.extend_from_slice(
-                    format!(
-                        "    Finished `dev` profile [unoptimized + debuginfo] target(s) in {}.{:02}s\n",
-                        r.below(60),
-                        r.below(100)
-                    )
-                    .as_bytes(),
-                );
-            }
-            Command {
-                cmd: format!("cargo {sub}"),
-                parsed: Parsed::Unknown,
-                exit_code: if failed { 101 } else { 0 },
-                duration_ms: r.range(800, 120_000),
-            }
-        }
-        // pytest
-        3 => {
-            let roll = r.f64();
-            let (exit_code, tail) = if roll < 0.12 {
-                (
-                    1,
-                    format!(
-                        "FAILED tests/test_{}.py::test_{} - AssertionError\n========= 1 failed, {} passed in {}.{:02}s =========\n",
-                        w(r),
-                        w(r),
-                        r.range(3, 300),
-                        r.below(30),
-                        r.below(100)
-                    ),
+        0 => read_source(pools, r, lang, target, out),
+        1 => cargo_test(pools, r, target, out),
+        2 => cargo_check(pools, r, target, out),
+        3 => pytest(pools, r, target, out),
+        4 => list_files(pools, r, target, out),
+        5 => git_status_or_diff(pools, r, lang, target, out),
+        6 => ripgrep(pools, r, target, out),
+        _ => missing_tool(r, out),
+    }
+}
+
+/// Reads a source file (`sed -n` or `cat`); sometimes the file is missing.
+fn read_source(
+    pools: &Pools,
+    r: &mut Rng,
+    lang: Lang,
+    target: usize,
+    out: &mut Vec<u8>,
+) -> Command {
+    let (dir, ext, pool) = match lang {
+        Lang::Rust => ("crates/core/src", "rs", &pools.rust),
+        Lang::Python => ("app", "py", &pools.python),
+    };
+    let name = format!("{}.{ext}", w(r));
+    let path = format!("{dir}/{name}");
+    let (cmd, exit_code) = if r.chance(0.04) {
+        out.extend_from_slice(
+            format!("sed: can't read {path}: No such file or directory\n").as_bytes(),
+        );
+        (format!("sed -n '1,200p' {path}"), 2)
+    } else {
+        Pools::window(r, pool, target, out);
+        let cmd = if r.chance(0.5) {
+            format!("sed -n '1,{}p' {path}", r.range(80, 400))
+        } else {
+            format!("cat {path}")
+        };
+        (cmd, 0)
+    };
+    Command {
+        cmd,
+        parsed: Parsed::Read { name, path },
+        exit_code,
+        duration_ms: r.range(4, 60),
+    }
+}
+
+/// `cargo test -p …`, sometimes with a failing test.
+fn cargo_test(pools: &Pools, r: &mut Rng, target: usize, out: &mut Vec<u8>) -> Command {
+    let krate = w(r);
+    let failed = r.chance(0.15);
+    Pools::window(r, &pools.cargo, target.saturating_sub(300), out);
+    let passed = r.range(1, 240);
+    if failed {
+        let (a, b) = (w(r), w(r));
+        out.extend_from_slice(
+            format!(
+                "test tests::{a}_{b} ... FAILED\n\nfailures:\n\n---- tests::{a}_{b} stdout ----\n\nthread 'tests::{a}_{b}' panicked at crates/{krate}/src/{a}.rs:{}:9:\nassertion `left == right` failed\n  left: {}\n right: {}\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\n\nfailures:\n    tests::{a}_{b}\n\ntest result: FAILED. {passed} passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in {}.{:02}s\n\nerror: test failed, to rerun pass `-p {krate} --lib`\n",
+                r.range(10, 700),
+                r.below(5000),
+                r.below(5000),
+                r.below(9),
+                r.below(100)
+            )
+            .as_bytes(),
+        );
+    } else {
+        out.extend_from_slice(
+            format!(
+                "\ntest result: ok. {passed} passed; 0 failed; {} ignored; 0 measured; 0 filtered out; finished in {}.{:02}s\n\n",
+                r.below(3),
+                r.below(9),
+                r.below(100)
+            )
+            .as_bytes(),
+        );
+    }
+    Command {
+        cmd: format!("cargo test -p {krate}"),
+        parsed: Parsed::Unknown,
+        exit_code: if failed { 101 } else { 0 },
+        duration_ms: r.range(1_500, 90_000),
+    }
+}
+
+/// `cargo check` / `clippy` / `build --release`, sometimes with a type error.
+fn cargo_check(pools: &Pools, r: &mut Rng, target: usize, out: &mut Vec<u8>) -> Command {
+    let sub = *r.pick(&["check", "clippy --all-targets", "build --release"]);
+    let failed = r.chance(0.15);
+    Pools::window(r, &pools.cargo, target.saturating_sub(200), out);
+    if failed {
+        out.extend_from_slice(
+            format!(
+                "error[E0308]: mismatched types\n   --> src/{}.rs:{}:{}\n    |\n    = note: expected `u64`, found `i64`\n\nerror: could not compile `{}` (lib) due to 1 previous error\n",
+                w(r),
+                r.range(1, 900),
+                r.range(1, 80),
+                w(r)
+            )
+            .as_bytes(),
+        );
+    } else {
+        out.extend_from_slice(
+            format!(
+                "    Finished `dev` profile [unoptimized + debuginfo] target(s) in {}.{:02}s\n",
+                r.below(60),
+                r.below(100)
+            )
+            .as_bytes(),
+        );
+    }
+    Command {
+        cmd: format!("cargo {sub}"),
+        parsed: Parsed::Unknown,
+        exit_code: if failed { 101 } else { 0 },
+        duration_ms: r.range(800, 120_000),
+    }
+}
+
+/// `pytest -q …`: passing, failing, or no tests found.
+fn pytest(pools: &Pools, r: &mut Rng, target: usize, out: &mut Vec<u8>) -> Command {
+    let roll = r.f64();
+    let (exit_code, tail) = if roll < 0.12 {
+        (
+            1,
+            format!(
+                "FAILED tests/test_{}.py::test_{} - AssertionError\n========= 1 failed, {} passed in {}.{:02}s =========\n",
+                w(r),
+                w(r),
+                r.range(3, 300),
+                r.below(30),
+                r.below(100)
+            ),
+        )
+    } else if roll < 0.15 {
+        out.extend_from_slice(b"ERROR: file or directory not found: tests/test_missing.py\n\n");
+        (2, "no tests ran in 0.01s\n".to_string())
+    } else {
+        (
+            0,
+            format!(
+                "========= {} passed in {}.{:02}s =========\n",
+                r.range(3, 400),
+                r.below(30),
+                r.below(100)
+            ),
+        )
+    };
+    if exit_code != 2 {
+        out.extend_from_slice(b"============================= test session starts ==============================\nplatform linux -- Python 3.12.7, pytest-8.3.3, pluggy-1.5.0\nrootdir: /home/dev/src/app\n");
+        Pools::window(r, &pools.pytest, target.saturating_sub(400), out);
+    }
+    out.extend_from_slice(tail.as_bytes());
+    Command {
+        cmd: format!("pytest -q tests/test_{}.py", w(r)),
+        parsed: Parsed::Unknown,
+        exit_code,
+        duration_ms: r.range(600, 60_000),
+    }
+}
+
+/// `ls -la …`, sometimes of a missing path.
+fn list_files(pools: &Pools, r: &mut Rng, target: usize, out: &mut Vec<u8>) -> Command {
+    let path = *r.pick(&["src", "crates", "tests", "app", "docs", "."]);
+    let exit_code = if r.chance(0.06) {
+        out.extend_from_slice(
+            format!(
+                "ls: cannot access '{path}/{}': No such file or directory\n",
+                w(r)
+            )
+            .as_bytes(),
+        );
+        2
+    } else {
+        out.extend_from_slice(format!("total {}\n", r.range(8, 900)).as_bytes());
+        Pools::window(r, &pools.ls, target.min(16 * 1024), out);
+        0
+    };
+    Command {
+        cmd: format!("ls -la {path}"),
+        parsed: Parsed::ListFiles {
+            path: path.to_string(),
+        },
+        exit_code,
+        duration_ms: r.range(2, 30),
+    }
+}
+
+/// `git status --short` or `git diff`.
+fn git_status_or_diff(
+    pools: &Pools,
+    r: &mut Rng,
+    lang: Lang,
+    target: usize,
+    out: &mut Vec<u8>,
+) -> Command {
+    if r.chance(0.3) {
+        for _ in 0..r.range(1, 12) {
+            out.extend_from_slice(
+                format!(
+                    "{} src/{}.{}\n",
+                    r.pick(&[" M", "??", "A ", " D"]),
+                    w(r),
+                    if lang == Lang::Rust { "rs" } else { "py" }
                 )
-            } else if roll < 0.15 {
-                out.extend_from_slice(
-                    b"ERROR: file or directory not found: tests/test_missing.py\n\n",
-                );
-                (2, "no tests ran in 0.01s\n".to_string())
+                .as_bytes(),
+            );
+        }
+        Command {
+            cmd: "git status --short".to_string(),
+            parsed: Parsed::Unknown,
+            exit_code: 0,
+            duration_ms: r.range(5, 80),
+        }
+    } else {
+        Pools::window(r, &pools.diff, target, out);
+        Command {
+            cmd: if r.chance(0.5) {
+                "git diff".to_string()
             } else {
-                (
-                    0,
-                    format!(
-                        "========= {} passed in {}.{:02}s =========\n",
-                        r.range(3, 400),
-                        r.below(30),
-                        r.below(100)
-                    ),
-                )
-            };
-            if exit_code != 2 {
-                out.extend_from_slice(b"============================= test session starts ==============================\nplatform linux -- Python 3.12.7, pytest-8.3.3, pluggy-1.5.0\nrootdir: /home/dev/src/app\n");
-                Pools::window(r, &pools.pytest, target.saturating_sub(400), out);
-            }
-            out.extend_from_slice(tail.as_bytes());
-            Command {
-                cmd: format!("pytest -q tests/test_{}.py", w(r)),
-                parsed: Parsed::Unknown,
-                exit_code,
-                duration_ms: r.range(600, 60_000),
-            }
+                format!("git diff HEAD~{} -- src", r.range(1, 5))
+            },
+            parsed: Parsed::Unknown,
+            exit_code: 0,
+            duration_ms: r.range(5, 200),
         }
-        // ls
-        4 => {
-            let path = *r.pick(&["src", "crates", "tests", "app", "docs", "."]);
-            let exit_code = if r.chance(0.06) {
-                out.extend_from_slice(
-                    format!(
-                        "ls: cannot access '{path}/{}': No such file or directory\n",
-                        w(r)
-                    )
-                    .as_bytes(),
-                );
-                2
-            } else {
-                out.extend_from_slice(format!("total {}\n", r.range(8, 900)).as_bytes());
-                Pools::window(r, &pools.ls, target.min(16 * 1024), out);
-                0
-            };
-            Command {
-                cmd: format!("ls -la {path}"),
-                parsed: Parsed::ListFiles {
-                    path: path.to_string(),
-                },
-                exit_code,
-                duration_ms: r.range(2, 30),
-            }
-        }
-        // git diff / status
-        5 => {
-            if r.chance(0.3) {
-                for _ in 0..r.range(1, 12) {
-                    out.extend_from_slice(
-                        format!(
-                            "{} src/{}.{}\n",
-                            r.pick(&[" M", "??", "A ", " D"]),
-                            w(r),
-                            if lang == Lang::Rust { "rs" } else { "py" }
-                        )
-                        .as_bytes(),
-                    );
-                }
-                Command {
-                    cmd: "git status --short".to_string(),
-                    parsed: Parsed::Unknown,
-                    exit_code: 0,
-                    duration_ms: r.range(5, 80),
-                }
-            } else {
-                Pools::window(r, &pools.diff, target, out);
-                Command {
-                    cmd: if r.chance(0.5) {
-                        "git diff".to_string()
-                    } else {
-                        format!("git diff HEAD~{} -- src", r.range(1, 5))
-                    },
-                    parsed: Parsed::Unknown,
-                    exit_code: 0,
-                    duration_ms: r.range(5, 200),
-                }
-            }
-        }
-        // rg
-        6 => {
-            let query = format!("{}_{}", w(r), w(r));
-            let exit_code = if r.chance(0.15) {
-                1
-            } else {
-                Pools::window(r, &pools.rg, target, out);
-                0
-            };
-            Command {
-                cmd: format!("rg -n \"{query}\" crates"),
-                parsed: Parsed::Search {
-                    query,
-                    path: "crates".to_string(),
-                },
-                exit_code,
-                duration_ms: r.range(5, 400),
-            }
-        }
-        // A tool that is not installed.
-        _ => {
-            let tool = *r.pick(&["pnpm", "just", "uv", "bazel", "make", "poetry"]);
-            out.extend_from_slice(format!("bash: line 1: {tool}: command not found\n").as_bytes());
-            Command {
-                cmd: format!("{tool} test"),
-                parsed: Parsed::Unknown,
-                exit_code: 127,
-                duration_ms: r.range(2, 20),
-            }
-        }
+    }
+}
+
+/// `rg -n …`, which may find nothing.
+fn ripgrep(pools: &Pools, r: &mut Rng, target: usize, out: &mut Vec<u8>) -> Command {
+    let query = format!("{}_{}", w(r), w(r));
+    let exit_code = if r.chance(0.15) {
+        1
+    } else {
+        Pools::window(r, &pools.rg, target, out);
+        0
+    };
+    Command {
+        cmd: format!("rg -n \"{query}\" crates"),
+        parsed: Parsed::Search {
+            query,
+            path: "crates".to_string(),
+        },
+        exit_code,
+        duration_ms: r.range(5, 400),
+    }
+}
+
+/// A tool that is not installed.
+fn missing_tool(r: &mut Rng, out: &mut Vec<u8>) -> Command {
+    let tool = *r.pick(&["pnpm", "just", "uv", "bazel", "make", "poetry"]);
+    out.extend_from_slice(format!("bash: line 1: {tool}: command not found\n").as_bytes());
+    Command {
+        cmd: format!("{tool} test"),
+        parsed: Parsed::Unknown,
+        exit_code: 127,
+        duration_ms: r.range(2, 20),
     }
 }
 
