@@ -2,14 +2,15 @@
 //! time and inode are unchanged is not read again, and a file that grew is read from the byte
 //! offset where the last run stopped, with the reader's saved state.
 //!
-//! The cache folder holds one sub-folder per [`CACHE_FORMAT`] and fingerprint (the accounting
-//! rules' version and the read options), and in it one shard file per rollout folder (a Codex
-//! home has one per day), named by a hash of the folder's path. A shard holds the entries and
-//! reader states of that folder's rollouts in one file, replaced whole (see [`shard`]); it is
-//! loaded when a file of its folder is first looked up, so a run pays for the folders it reports
-//! on, not for everything ever cached. Saves take a lock file and merge into the shard as it is
-//! on disk then, so two concurrent runs both keep their work. A shard that does not parse is
-//! ignored and rebuilt; shards of folders that no longer exist are swept once a day.
+//! The cache folder holds one sub-folder per [`CACHE_FORMAT`] and fingerprint (with the
+//! billing rules' version, [`agentobs_codex::ACCOUNTING_VERSION`], and the read options), and
+//! in it one shard file per rollout folder (a Codex home has one per day), named by a hash of
+//! the folder's path. A shard holds the entries and reader states of that folder's rollouts in
+//! one file, replaced whole (see [`shard`]); it is loaded when a file of its folder is first
+//! looked up, so a run pays for the folders it reports on, not for everything ever cached.
+//! Saves take a lock file and merge into the shard as it is on disk then, so two concurrent
+//! runs both keep their work. A shard that does not parse is ignored and rebuilt; shards of
+//! folders that no longer exist are swept once a day.
 
 mod compact;
 mod shard;
@@ -33,10 +34,6 @@ use shard::{Entry, Lock};
 /// ([`ReaderState`]) or the shard layout change: a cache of another version is ignored and
 /// rebuilt. It is not the crate version: a release that changes none of these keeps the cache.
 pub const CACHE_FORMAT: u32 = 2;
-
-/// The version of the billing rules in `agentobs_codex`, part of the fingerprint.
-// Stand-in until `agentobs_codex` exports its own `ACCOUNTING_VERSION`; then use that.
-const ACCOUNTING_VERSION: u32 = 1;
 
 /// How often shards of folders that are gone are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(24 * 3600);
@@ -84,6 +81,8 @@ pub enum Lookup {
 
 /// One folder's entries, as loaded.
 struct Shard {
+    /// The folder (absolute).
+    dir: PathBuf,
     /// The shard file.
     file: PathBuf,
     /// The generation loaded (`None`: no usable file).
@@ -111,8 +110,8 @@ pub struct Cache {
     fingerprint: u64,
     /// To make relative paths absolute (shards are named by absolute folder).
     cwd: Option<PathBuf>,
-    /// Shards by absolute folder.
-    shards: HashMap<PathBuf, Shard>,
+    /// Shards by the hash of their folder's path (the name of their file).
+    shards: HashMap<u64, Shard>,
     /// Other formats' files and folders, removed at the next save.
     stale: Vec<PathBuf>,
     sweep_every: Duration,
@@ -129,10 +128,11 @@ pub fn default_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/agentobs"))
 }
 
-/// The fingerprint of a cache: format, accounting rules and read options.
+/// The fingerprint of a cache: [`CACHE_FORMAT`], the billing rules' version
+/// ([`agentobs_codex::ACCOUNTING_VERSION`]) and the read options.
 fn fingerprint(options: &str) -> u64 {
     let mut seed = shard::hash(0, &CACHE_FORMAT.to_le_bytes());
-    seed = shard::hash(seed, &ACCOUNTING_VERSION.to_le_bytes());
+    seed = shard::hash(seed, &agentobs_codex::ACCOUNTING_VERSION.to_le_bytes());
     shard::hash(seed, options.as_bytes())
 }
 
@@ -184,13 +184,15 @@ impl Cache {
     }
 
     fn shard_file(&self, dir: &Path) -> PathBuf {
-        let h = shard::hash(0, dir.as_os_str().as_encoded_bytes());
-        self.root.join(format!("{h:016x}.{SHARD_EXT}"))
+        self.root
+            .join(format!("{:016x}.{SHARD_EXT}", dir_hash(dir)))
     }
 
-    /// The shard of `dir`, loaded on first use.
-    fn shard(&mut self, dir: &Path) -> &mut Shard {
-        if !self.shards.contains_key(dir) {
+    /// The shard of `dir`, loaded on first use (`None` in the unlikely case that another
+    /// folder of this run has the same hash: its files go uncached).
+    fn shard(&mut self, dir: &Path) -> Option<&mut Shard> {
+        let h = dir_hash(dir);
+        if !self.shards.contains_key(&h) {
             let file = self.shard_file(dir);
             let (generation, entries) = match shard::read_index(&file, self.fingerprint) {
                 Ok(Some(l)) if Path::new(&l.index.dir) == dir => {
@@ -209,15 +211,18 @@ impl Cache {
                 }
             };
             let shard = Shard {
+                dir: dir.to_owned(),
                 file,
                 generation,
                 entries,
                 fresh: HashMap::new(),
                 removed: HashMap::new(),
             };
-            self.shards.insert(dir.to_owned(), shard);
+            self.shards.insert(h, shard);
         }
-        self.shards.get_mut(dir).expect("just inserted")
+        self.shards
+            .get_mut(&h)
+            .filter(|s| s.dir.as_os_str() == dir.as_os_str())
     }
 
     /// What the cache knows about `path` at `key`. Each file is looked up once per run: the
@@ -227,7 +232,9 @@ impl Cache {
             return Lookup::Miss;
         };
         let fingerprint = self.fingerprint;
-        let shard = self.shard(&dir);
+        let Some(shard) = self.shard(&dir) else {
+            return Lookup::Miss;
+        };
         let name = name.as_ref();
         let Some(entry) = shard.entries.get(name) else {
             return Lookup::Miss;
@@ -277,7 +284,9 @@ impl Cache {
             summary: CompactSummary::from(summary),
         };
         let name = name.into_owned();
-        let shard = self.shard(&dir);
+        let Some(shard) = self.shard(&dir) else {
+            return;
+        };
         shard.entries.remove(&name);
         shard.removed.remove(&name);
         shard.fresh.insert(name, (entry, state));
@@ -286,6 +295,10 @@ impl Cache {
     /// Drops entries under `roots` that were not seen in this run (deleted files), in the
     /// folders this run looked at. Shards of folders that are gone go at the daily sweep.
     pub fn retain_seen(&mut self, roots: &[PathBuf], seen: &[PathBuf]) {
+        // Lookups take entries out: when every entry was looked up, none can be gone.
+        if self.shards.values().all(|s| s.entries.is_empty()) {
+            return;
+        }
         let mut seen_by_dir: HashMap<Cow<'_, Path>, HashSet<Cow<'_, str>>> = HashMap::new();
         for p in seen {
             if let Some((dir, name)) = self.split(p) {
@@ -301,7 +314,8 @@ impl Cache {
             })
             .collect();
         let none = HashSet::new();
-        for (dir, shard) in &mut self.shards {
+        for shard in self.shards.values_mut() {
+            let dir = &shard.dir;
             let seen = seen_by_dir.get(dir.as_path()).unwrap_or(&none);
             let gone: Vec<String> = shard
                 .entries
@@ -337,9 +351,9 @@ impl Cache {
             }
         }
         let mut first_error = None;
-        for (dir, shard) in &self.shards {
+        for shard in self.shards.values() {
             if shard.dirty()
-                && let Err(e) = self.save_shard(dir, shard)
+                && let Err(e) = self.save_shard(shard)
             {
                 first_error.get_or_insert(e);
             }
@@ -349,8 +363,8 @@ impl Cache {
     }
 
     /// Merges `shard`'s changes into the file as it is now and writes it (the lock is held).
-    fn save_shard(&self, dir: &Path, shard: &Shard) -> std::io::Result<()> {
-        let dir_name = dir.to_string_lossy().into_owned();
+    fn save_shard(&self, shard: &Shard) -> std::io::Result<()> {
+        let dir_name = shard.dir.to_string_lossy().into_owned();
         // What is on disk now: this run's own generation, or a later one of another run.
         let disk = match shard::read_whole(&shard.file, self.fingerprint) {
             Ok(Some(w)) if w.index.dir == dir_name => Some(w),
@@ -425,6 +439,11 @@ impl Cache {
         }
         std::fs::write(&stamp, b"").ok();
     }
+}
+
+/// The hash of a folder's path: its shard's key and file name.
+fn dir_hash(dir: &Path) -> u64 {
+    shard::hash(0, dir.as_os_str().as_encoded_bytes())
 }
 
 /// Appends `bytes` to the states section; returns where they are.

@@ -205,7 +205,7 @@ fn a_state_from_another_generation_is_never_served() {
     pass(&cache, &home);
     let mut stale = Cache::load(&cache, OPTIONS);
     let dir = file.parent().unwrap().to_owned();
-    stale.shard(&dir); // loads generation 1
+    stale.shard(&dir).unwrap(); // loads generation 1
     // Another run rewrites the shard (a new generation).
     write(&home.join("a").join(name(2)), &rollout(2, 1));
     pass(&cache, &home);
