@@ -112,7 +112,7 @@ pub(crate) struct Accountant {
 impl Accountant {
     /// Feeds one cumulative total and the row's own per-request usage (`last`), when given.
     /// `replaying` marks rows copied from a parent thread.
-    pub fn on_total(
+    pub(crate) fn on_total(
         &mut self,
         total: Totals,
         last: Option<TokenUsage>,
@@ -192,7 +192,7 @@ impl Accountant {
 
     /// Feeds a per-request usage without any total (builds that wrote a bare usage).
     /// An identical repeat of the previous one is treated as a re-emit.
-    pub fn on_last_only(&mut self, last: TokenUsage, replaying: bool) -> RowOutcome {
+    pub(crate) fn on_last_only(&mut self, last: TokenUsage, replaying: bool) -> RowOutcome {
         if replaying {
             self.prev_last = Some(last);
             return RowOutcome::Replayed;
@@ -225,14 +225,14 @@ impl Merge {
     }
 
     /// Adds a record's usage; returns what it adds to the bill.
-    pub fn record(&mut self, usage: TokenUsage) -> TokenUsage {
+    pub(crate) fn record(&mut self, usage: TokenUsage) -> TokenUsage {
         let before = self.billed();
         self.records = self.records.saturating_add(&usage);
         self.billed().delta_since(&before)
     }
 
     /// Adds the change of the total; returns what it adds to the bill.
-    pub fn total(&mut self, delta: TokenUsage) -> TokenUsage {
+    pub(crate) fn total(&mut self, delta: TokenUsage) -> TokenUsage {
         let before = self.billed();
         self.totals = self.totals.saturating_add(&delta);
         self.billed().delta_since(&before)
@@ -254,7 +254,7 @@ impl ResponseIds {
     }
 
     /// Records `id`; false when it was already there.
-    pub fn insert(&mut self, id: &str) -> bool {
+    pub(crate) fn insert(&mut self, id: &str) -> bool {
         self.0.insert(Self::key(id))
     }
 }

@@ -22,8 +22,8 @@ pub struct RolloutFile {
     pub thread_key: Option<String>,
     /// Inode number (0 where the platform has none).
     pub inode: u64,
-    /// False when found by [`discover_unstated`]: `size`, `modified` and `inode` are then
-    /// unknown (0 / `None`) until [`RolloutFile::stat`].
+    /// False when found with [`Discovery::stat_files`]`(false)`: `size`, `modified` and
+    /// `inode` are then unknown (0 / `None`) until [`RolloutFile::stat`].
     pub stat_known: bool,
 }
 
@@ -37,7 +37,7 @@ impl RolloutFile {
     }
 }
 
-/// A path given to [`discover`] could not be used.
+/// A path given to [`Discovery`] (or [`discover`]) could not be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiscoverError {
@@ -218,21 +218,61 @@ fn walk_home(home: &Path, stat: bool, out: &mut Vec<RolloutFile>) -> Result<(), 
     Ok(())
 }
 
-/// The rollouts under each path: a file is itself; a Codex home (a folder with `sessions/` or
-/// `archived_sessions/`) is read as such; any other folder is walked for `rollout-*.jsonl`.
+/// Finds the rollouts under files, folders and Codex homes.
 ///
-/// A thread found more than once (the same `rollout-…-<uuid>.jsonl` in `sessions/` and
-/// `archived_sessions/`, or given twice) is kept once: the largest copy, since rollouts only
-/// grow. The result is sorted by path.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<RolloutFile>, DiscoverError> {
-    discover_with(paths, true)
+/// A file is itself; a Codex home (a folder with `sessions/` or `archived_sessions/`) is read
+/// as such; any other folder is walked for `rollout-*.jsonl`. A thread found more than once
+/// (the same `rollout-…-<uuid>.jsonl` in `sessions/` and `archived_sessions/`, or given twice)
+/// is kept once: the largest copy, since rollouts only grow. The result is sorted by path.
+///
+/// ```no_run
+/// use agentobs_codex::Discovery;
+/// let homes = ["/home/me/.codex".into()];
+/// // Every file is opened anyway: skip the stat per file.
+/// let files = Discovery::new(&homes).stat_files(false).run()?;
+/// # Ok::<(), agentobs_codex::DiscoverError>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Discovery<'a> {
+    paths: &'a [PathBuf],
+    stat_files: bool,
 }
 
-/// Like [`discover`], without reading each file's metadata (a `stat` per file, the main cost of
-/// discovering a large home), for callers that open every file anyway. Only copies of one
-/// thread are stat'ed, to keep the largest.
+impl<'a> Discovery<'a> {
+    /// Discovery under `paths`, with each file's metadata read (`stat_files(true)`).
+    pub fn new(paths: &'a [PathBuf]) -> Self {
+        Discovery {
+            paths,
+            stat_files: true,
+        }
+    }
+
+    /// Whether to read each file's size, modification time and inode (a `stat` per file, the
+    /// main cost of discovering a large home). Default: `true`. With `false`, only copies of
+    /// one thread are stat'ed (to keep the largest); the others have
+    /// [`RolloutFile::stat_known`] false, for callers that open every file anyway.
+    #[must_use]
+    pub fn stat_files(mut self, stat: bool) -> Self {
+        self.stat_files = stat;
+        self
+    }
+
+    /// Walks the paths.
+    pub fn run(&self) -> Result<Vec<RolloutFile>, DiscoverError> {
+        discover_with(self.paths, self.stat_files)
+    }
+}
+
+/// The rollouts under each path, each file stat'ed: shorthand for
+/// `Discovery::new(paths).run()` (see [`Discovery`]).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<RolloutFile>, DiscoverError> {
+    Discovery::new(paths).run()
+}
+
+/// Like [`discover`], without reading each file's metadata.
+#[deprecated(note = "use `Discovery::new(paths).stat_files(false).run()`")]
 pub fn discover_unstated(paths: &[PathBuf]) -> Result<Vec<RolloutFile>, DiscoverError> {
-    discover_with(paths, false)
+    Discovery::new(paths).stat_files(false).run()
 }
 
 fn discover_with(paths: &[PathBuf], stat: bool) -> Result<Vec<RolloutFile>, DiscoverError> {
@@ -338,5 +378,30 @@ mod tests {
         let found = discover_home(dir.path()).unwrap();
         assert_eq!(found.len(), 1);
         assert!(found[0].archived, "the larger copy wins");
+    }
+
+    #[test]
+    fn unstated_discovery_still_stats_copies_of_one_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = "rollout-2026-11-25T08-21-10-01a211cb-5d67-7e11-8d91-4c2724a0d00a.jsonl";
+        let alone = "rollout-2026-11-25T08-22-10-01a211cb-5d67-7e11-8d91-4c2724a0d00b.jsonl";
+        let s = dir.path().join("sessions");
+        let a = dir.path().join("archived_sessions");
+        std::fs::create_dir_all(&s).unwrap();
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::write(s.join(copy), "{}\n{}\n").unwrap();
+        std::fs::write(a.join(copy), "{}\n").unwrap();
+        std::fs::write(s.join(alone), "{}\n").unwrap();
+        let roots = [dir.path().to_path_buf()];
+        let found = Discovery::new(&roots).stat_files(false).run().unwrap();
+        assert_eq!(found.len(), 2);
+        let kept = found.iter().find(|f| f.path.ends_with(copy)).unwrap();
+        assert!(!kept.archived && kept.stat_known && kept.size == 6);
+        let other = found.iter().find(|f| f.path.ends_with(alone)).unwrap();
+        assert!(!other.stat_known);
+        assert_eq!(Discovery::new(&roots).run().unwrap().len(), 2);
+        #[allow(deprecated)]
+        let old = discover_unstated(&roots).unwrap();
+        assert_eq!(old, found);
     }
 }

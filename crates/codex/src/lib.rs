@@ -1,13 +1,14 @@
 //! Codex CLI sources for agentobs.
 //!
 //! [`RolloutReader`] turns one rollout file (`$CODEX_HOME/sessions/…/rollout-*.jsonl`) into a
-//! stream of [`agentobs_schema::Event`]s, with exact token accounting; [`discover`] finds the
-//! rollouts under files, folders and Codex homes, counting a thread once even when it sits in
-//! both `sessions/` and `archived_sessions/`.
+//! stream of [`agentobs_schema::Event`]s, with exact token accounting; [`Discovery`] (or its
+//! shorthand [`discover`]) finds the rollouts under files, folders and Codex homes, counting a
+//! thread once even when it sits in both `sessions/` and `archived_sessions/`.
 //!
 //! Every rollout generation is read: the pre-2025-09 bare lines, the `{timestamp,type,payload}`
 //! envelope with and without `ordinal`, and the kinds 0.169 added.
 
+#![warn(unreachable_pub, missing_debug_implementations)]
 // Everything here reads untrusted files: no index or slice that can panic, no arithmetic that
 // can overflow. Tests may index freely.
 #![cfg_attr(
@@ -31,8 +32,11 @@ pub use accounting::ACCOUNTING_VERSION;
 pub use agentobs_schema::{Warning, WarningKind};
 pub use config::{CodexConfig, ConfigError};
 pub use discover::{
-    DiscoverError, RolloutFile, default_codex_home, discover, discover_home, discover_unstated,
+    DiscoverError, Discovery, RolloutFile, default_codex_home, discover, discover_home,
 };
+// Until its callers are ported to `Discovery`.
+#[allow(deprecated)]
+pub use discover::discover_unstated;
 pub use guard::guard_file;
 pub use reader::{ReadError, ReadMode, ReadOptions, ReaderState, RolloutReader};
 pub use stats::FileStats;

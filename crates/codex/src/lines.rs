@@ -36,14 +36,14 @@ pub(crate) struct LineReader<R> {
 const INITIAL_BUF: usize = 256 * 1024;
 
 impl<R: Read> LineReader<R> {
-    pub fn new(inner: R, start_offset: u64, start_line: u64, max_line: usize) -> Self {
+    pub(crate) fn new(inner: R, start_offset: u64, start_line: u64, max_line: usize) -> Self {
         Self::with_buffer(inner, start_offset, start_line, max_line, INITIAL_BUF)
     }
 
     /// Like `new`, with the first buffer sized for input of about `expected` bytes (it grows
     /// for long lines): most rollouts are far smaller than the default buffer, and zeroing
     /// 256 KiB per file shows up when reading thousands of them.
-    pub fn with_buffer(
+    pub(crate) fn with_buffer(
         inner: R,
         start_offset: u64,
         start_line: u64,
@@ -65,12 +65,12 @@ impl<R: Read> LineReader<R> {
     }
 
     /// Byte offset just after the last line returned.
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.offset
     }
 
     /// Number of lines returned so far (including any before the start offset).
-    pub fn line_number(&self) -> u64 {
+    pub(crate) fn line_number(&self) -> u64 {
         self.number
     }
 
@@ -142,7 +142,7 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next line, or `None` at end of input.
-    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+    pub(crate) fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         let mut scanned = 0usize;
         loop {
             let pending = self.pending();

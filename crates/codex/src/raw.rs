@@ -237,7 +237,7 @@ pub(crate) struct StdDuration {
 }
 
 impl StdDuration {
-    pub fn millis(self) -> u64 {
+    pub(crate) fn millis(self) -> u64 {
         self.secs
             .saturating_mul(1000)
             .saturating_add(self.nanos / 1_000_000)
