@@ -4,24 +4,14 @@
 use std::sync::atomic::AtomicUsize;
 
 use agentobs::codex::{ReadOptions, RolloutReader, discover};
-use agentobs::cost::{Dimension, PriceBook, TierPolicy};
+use agentobs::cost::Dimension;
 use agentobs_corpus::{CorpusSpec, generate};
 use agentobs_report::{DeveloperFallback, ReportOptions};
 
 fn opts(by: Vec<Dimension>) -> ReportOptions {
-    ReportOptions {
-        group_by: by,
-        timezone: jiff::tz::TimeZone::UTC,
-        since: None,
-        until: None,
-        price_book: PriceBook::embedded(),
-        tier: TierPolicy::default(),
-        cache_dir: None,
-        max_line_bytes: 16 << 20,
-        developer: DeveloperFallback::None,
-        task_rules: vec![],
-        default_task: "other".into(),
-    }
+    ReportOptions::default()
+        .with_group_by(by)
+        .with_developer(DeveloperFallback::None)
 }
 
 #[test]

@@ -10,19 +10,10 @@ use proptest::prelude::*;
 use crate::common::fixture;
 
 fn opts(by: &[Dimension], cache: Option<&Path>) -> ReportOptions {
-    ReportOptions {
-        group_by: by.to_vec(),
-        timezone: jiff::tz::TimeZone::UTC,
-        since: None,
-        until: None,
-        price_book: PriceBook::embedded(),
-        tier: TierPolicy::default(),
-        cache_dir: cache.map(Path::to_path_buf),
-        max_line_bytes: 16 << 20,
-        developer: DeveloperFallback::None,
-        task_rules: vec![],
-        default_task: "other".into(),
-    }
+    ReportOptions::default()
+        .with_group_by(by.iter().copied())
+        .with_cache_dir(cache.map(Path::to_path_buf))
+        .with_developer(DeveloperFallback::None)
 }
 
 fn report(roots: &[PathBuf], o: &ReportOptions) -> (Report, agentobs_report::RunInfo) {
@@ -227,4 +218,28 @@ proptest! {
         let cut = ((text.len() as f64 * frac) as usize).clamp(1, text.len() - 1);
         appended_equals_full(&text, cut)?;
     }
+}
+
+#[test]
+fn a_threshold_reports_cannot_price_exactly_is_refused() {
+    // A book with a 100k long-context tier: buckets of 0–128k prompts would misprice it.
+    let book = PriceBook::from_toml_str(
+        r#"
+snapshot_date = "2026-12-01"
+[models."odd-model"]
+input = 1.0
+output = 2.0
+long_context = { threshold_tokens = 100000, input = 2.0, output = 4.0 }
+"#,
+        "odd.toml",
+    );
+    let Ok(book) = book else {
+        panic!("{:?}", book.err())
+    };
+    let mut o = opts(&[Dimension::Model], None);
+    o.price_book = book;
+    let err = agentobs_report::run(&[fixture("codex-0.169")], &o, &AtomicUsize::new(0))
+        .expect_err("refused");
+    assert!(err.to_string().contains("odd-model"), "{err}");
+    assert!(err.to_string().contains("100000"), "{err}");
 }

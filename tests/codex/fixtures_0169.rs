@@ -103,7 +103,9 @@ fn failing_command_is_a_failure() {
         Some(false),
         "exit code 2 is a failure, whatever Codex claims"
     );
-    assert_eq!(t.duration_ms, Some(42));
+    // The call's extent (function_call to its output); the process's own time beside it.
+    assert_eq!(t.duration_ms, Some(229));
+    assert_eq!(t.process_duration_ms, Some(42));
     assert_eq!(usage_sum(&r.events), usage(8780, 8064, 95, 32));
 }
 

@@ -30,7 +30,9 @@ fn legacy_bare_lines_2025_08() {
     };
     assert_eq!((t.tool.as_str(), t.exit_code), ("shell", Some(101)));
     assert_eq!(t.success, Some(false));
+    // Bare lines carry no times of their own: the process time is the duration.
     assert_eq!(t.duration_ms, Some(2500));
+    assert_eq!(t.process_duration_ms, Some(2500));
     // Bare lines have no envelope to prefilter on: only the state records are skipped.
     assert_eq!(r.stats.skipped, 2);
 }
@@ -51,8 +53,8 @@ fn envelope_without_ordinal_2025_10() {
     assert_eq!(
         tools,
         [
-            ("shell".to_owned(), Some(0), Some(700)),
-            ("apply_patch".to_owned(), Some(0), Some(100))
+            ("shell".to_owned(), Some(0), Some(800)),
+            ("apply_patch".to_owned(), Some(0), Some(300))
         ]
     );
     let started = r

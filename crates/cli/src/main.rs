@@ -43,7 +43,38 @@ pub mod exit {
     pub const WARNINGS: u8 = 3;
 }
 
+/// Diagnostics on stderr: `AGENTOBS_LOG` takes `tracing` targets and levels
+/// (`agentobs_report=debug`); `AGENTOBS_TIMINGS=1` is short for the report's phase timings.
+fn init_diagnostics() {
+    let spec = std::env::var("AGENTOBS_LOG")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            std::env::var_os("AGENTOBS_TIMINGS").map(|_| "agentobs_report::phase=debug".to_owned())
+        });
+    let Some(spec) = spec else { return };
+    let targets: tracing_subscriber::filter::Targets = match spec.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("agentobs: AGENTOBS_LOG: {e}");
+            return;
+        }
+    };
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .without_time(),
+        )
+        .with(targets)
+        .try_init();
+}
+
 fn main() -> ExitCode {
+    init_diagnostics();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -149,23 +149,20 @@ pub fn run(args: ReportArgs) -> u8 {
         forced: None,
         default: configured.or(flag),
     };
-    let opts = ReportOptions {
-        group_by,
-        timezone,
-        since,
-        until,
-        price_book: book,
-        tier,
-        cache_dir: if args.no_cache {
+    let opts = ReportOptions::default()
+        .with_group_by(group_by)
+        .with_timezone(timezone)
+        .with_dates(since, until)
+        .with_price_book(book)
+        .with_tier(tier)
+        .with_cache_dir(if args.no_cache {
             None
         } else {
             agentobs_report::default_cache_dir()
-        },
-        max_line_bytes: args.max_line_bytes,
-        developer,
-        task_rules,
-        default_task: args.task_default.clone(),
-    };
+        })
+        .with_max_line_bytes(args.max_line_bytes)
+        .with_developer(developer)
+        .with_task_rules(task_rules, &args.task_default);
     let progress = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
     // Progress on a terminal, for runs that take a while (nothing shows for quick ones).

@@ -62,8 +62,14 @@ fn home_with_one_poisoned_file() -> tempfile::TempDir {
     let day = home.path().join("sessions/2026/11/25");
     std::fs::create_dir_all(&day).unwrap();
     for (name, src) in [
-        ("rollout-2026-11-25T08-21-01-01a211cb-3c46-7bb3-af1a-a652150d45a1.jsonl", "tool"),
-        ("rollout-2026-11-25T08-21-01-01a211cb-3c46-7bb3-af1a-a652150d45a2.jsonl", "plain"),
+        (
+            "rollout-2026-11-25T08-21-01-01a211cb-3c46-7bb3-af1a-a652150d45a1.jsonl",
+            "tool",
+        ),
+        (
+            "rollout-2026-11-25T08-21-01-01a211cb-3c46-7bb3-af1a-a652150d45a2.jsonl",
+            "plain",
+        ),
     ] {
         let dir = fixtures().join("codex-0.169").join(src);
         let file = std::fs::read_dir(&dir).unwrap().find_map(|e| {
@@ -124,13 +130,20 @@ fn a_poisoned_file_costs_only_itself() {
         }
         cmd.output().unwrap()
     };
-    let want: serde_json::Value =
-        serde_json::from_slice(&run(clean.path(), None).stdout).unwrap();
+    let want: serde_json::Value = serde_json::from_slice(&run(clean.path(), None).stdout).unwrap();
     // The damaged file gives warnings, never a panic, and the others' numbers are all there.
     let out = run(home.path(), None);
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(got["totals"]["input_tokens"], want["totals"]["input_tokens"]);
+    assert_eq!(
+        got["totals"]["input_tokens"],
+        want["totals"]["input_tokens"]
+    );
     assert!(!got["warnings"].as_array().unwrap().is_empty());
     // A panic inside one file's reading (forced by a debug-build test seam) is that file's
     // warning: exit 3, every other file's figures, a warning naming the file.

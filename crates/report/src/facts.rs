@@ -19,16 +19,44 @@ pub enum DeveloperFallback {
     None,
 }
 
+/// A report option given as text could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionError {
+    /// Not one of `user`, `git-author`, `none`.
+    #[error("unknown developer source {0:?} (user, git-author, none)")]
+    DeveloperSource(String),
+    /// A task rule without `=`.
+    #[error("task rule {0:?} is not LABEL=REGEX")]
+    TaskRuleShape(String),
+    /// A task rule whose pattern is not a valid regular expression.
+    #[error("task rule {label:?}: {source}")]
+    TaskRulePattern {
+        /// The rule's label.
+        label: String,
+        /// Why the pattern is invalid.
+        #[source]
+        source: regex::Error,
+    },
+    /// A time-zone name that is neither in the system's database nor in the bundled one.
+    #[error("unknown time zone {name:?}: {source}")]
+    TimeZone {
+        /// The name given.
+        name: String,
+        /// The lookup's error.
+        #[source]
+        source: jiff::Error,
+    },
+}
+
 impl std::str::FromStr for DeveloperFallback {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = OptionError;
+    fn from_str(s: &str) -> Result<Self, OptionError> {
         match s {
             "user" => Ok(Self::User),
             "git-author" | "git" => Ok(Self::GitAuthor),
             "none" => Ok(Self::None),
-            _ => Err(format!(
-                "unknown developer source {s:?} (user, git-author, none)"
-            )),
+            _ => Err(OptionError::DeveloperSource(s.to_owned())),
         }
     }
 }
@@ -43,13 +71,16 @@ pub struct TaskRule {
 }
 
 impl std::str::FromStr for TaskRule {
-    type Err = String;
+    type Err = OptionError;
     /// `LABEL=REGEX`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, OptionError> {
         let (label, re) = s
             .split_once('=')
-            .ok_or_else(|| format!("task rule {s:?} is not LABEL=REGEX"))?;
-        let pattern = Regex::new(re).map_err(|e| format!("task rule {label:?}: {e}"))?;
+            .ok_or_else(|| OptionError::TaskRuleShape(s.to_owned()))?;
+        let pattern = Regex::new(re).map_err(|source| OptionError::TaskRulePattern {
+            label: label.to_owned(),
+            source,
+        })?;
         Ok(TaskRule {
             label: label.trim().to_owned(),
             pattern,

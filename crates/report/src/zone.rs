@@ -34,14 +34,17 @@ fn from_file(name: &str) -> Option<TimeZone> {
 }
 
 /// The time zone named `name` (IANA, e.g. `Europe/Paris`; `UTC`).
-pub fn time_zone(name: &str) -> Result<TimeZone, String> {
+pub fn time_zone(name: &str) -> Result<TimeZone, crate::OptionError> {
     if matches!(name, "UTC" | "Etc/UTC" | "utc" | "Z" | "Etc/Zulu" | "Zulu") {
         return Ok(TimeZone::UTC);
     }
     if let Some(tz) = from_file(name) {
         return Ok(tz);
     }
-    TimeZone::get(name).map_err(|e| format!("unknown time zone {name:?}: {e}"))
+    TimeZone::get(name).map_err(|source| crate::OptionError::TimeZone {
+        name: name.to_owned(),
+        source,
+    })
 }
 
 /// The system's time zone: `$TZ`, else `/etc/localtime`, else UTC.

@@ -272,9 +272,12 @@ impl Core {
             return;
         }
         let exit_code = exec.exit_code.or(facts.exit_code);
+        // Call and output stamped alike (files without per-line times) say nothing of the
+        // extent: a real call takes more than 0 ms.
         let extent_ms = call
             .as_ref()
-            .and_then(|c| u64::try_from(at.millis_since(c.at)).ok());
+            .and_then(|c| u64::try_from(at.millis_since(c.at)).ok())
+            .filter(|&ms| ms > 0);
         let process_duration_ms = plausible_process_ms(exec.duration_ms, facts.wall_ms, extent_ms);
         let duration_ms = extent_ms.or(process_duration_ms);
         let success = exit_code
