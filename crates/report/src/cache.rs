@@ -99,6 +99,16 @@ impl Shard {
     fn dirty(&self) -> bool {
         !self.fresh.is_empty() || !self.removed.is_empty()
     }
+
+    /// Takes the entry of `name` out (it is there); the table goes once it is empty, so that
+    /// no more than one folder's table is held at a time while a run looks its files up.
+    fn take(&mut self, name: &str) -> Entry {
+        let entry = self.entries.remove(name).expect("looked up just before");
+        if self.entries.is_empty() {
+            self.entries = HashMap::new();
+        }
+        entry
+    }
 }
 
 /// The cache, loaded.
@@ -240,7 +250,7 @@ impl Cache {
             return Lookup::Miss;
         };
         if entry.key == *key {
-            let entry = shard.entries.remove(name).expect("just found");
+            let entry = shard.take(name);
             return Lookup::Unchanged(entry.summary.into());
         }
         // A state at offset 0 (a file that could not be read) is never resumed.
@@ -262,7 +272,7 @@ impl Cache {
         }
         match shard::read_state(&shard.file, fingerprint, generation, at) {
             Some(state) if state.offset == entry.resume => {
-                let entry = shard.entries.remove(name).expect("just found");
+                let entry = shard.take(name);
                 Lookup::Grown(Box::new(state), entry.summary.into())
             }
             _ => Lookup::Miss,
