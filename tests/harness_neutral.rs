@@ -40,71 +40,58 @@ fn claude_code_session() {
         reasoning_output_tokens: 0,
     };
     assert_eq!(usage.uncached_input_tokens(), anthropic_input);
+    // A 500 retried: Claude shows the retry only in stream-json (`system/api_retry`).
+    let mut retried = ApiRequest::default();
+    retried.status_code = Some(500);
+    retried.error = Some("server_error".into());
+    retried.endpoint = Some("/v1/messages".into());
+    // One message written as several transcript lines, each repeating the same usage:
+    // the reader keys the usage by message id and emits it once.
+    let mut billed = TokenUsageEvent::new(usage);
+    billed.prompt_tokens = Some(usage.input_tokens);
+    billed.context_window = Some(1_000_000);
+    billed.response_id = Some("msg_01ABC".into());
+    let mut denied = ToolDecision::new("Bash", Decision::Denied);
+    denied.call_id = Some("toolu_01".into());
+    denied.source = Some(DecisionSource::Config);
+    let mut result = ToolResult::new("Bash");
+    result.call_id = Some("toolu_02".into());
+    result.duration_ms = Some(31);
+    result.success = Some(false);
+    result.reported_success = Some(false);
+    result.exit_code = Some(2);
+    result.arguments = Redacted::withheld(40);
+    result.output = Redacted::withheld(57);
+    result.origin = Some(ToolOrigin::Builtin);
+    // The fatal 400 is an assistant line with model "<synthetic>" and zero usage.
+    let mut fatal = ErrorEvent::new("API Error: 400");
+    fatal.kind = Some(ErrorKind::BadRequest);
+    fatal.status_code = Some(400);
     let events = vec![
-        // A 500 retried: Claude shows the retry only in stream-json (`system/api_retry`).
         Event::new(
             at("2026-11-25T09:00:00.100Z"),
             ctx.clone(),
-            EventKind::ApiRequest(ApiRequest {
-                attempt: 0,
-                status_code: Some(500),
-                error: Some("server_error".into()),
-                endpoint: Some("/v1/messages".into()),
-                ..ApiRequest::default()
-            }),
+            EventKind::ApiRequest(retried),
         ),
-        // One message written as several transcript lines, each repeating the same usage:
-        // the reader keys the usage by message id and emits it once.
         Event::new(
             at("2026-11-25T09:00:02.000Z"),
             ctx.clone(),
-            EventKind::TokenUsage(TokenUsageEvent {
-                usage,
-                cumulative: None,
-                prompt_tokens: Some(usage.input_tokens),
-                context_window: Some(1_000_000),
-                turn_id: None,
-                response_id: Some("msg_01ABC".into()),
-            }),
+            EventKind::TokenUsage(billed),
         ),
         Event::new(
             at("2026-11-25T09:00:02.500Z"),
             ctx.clone(),
-            EventKind::ToolDecision(ToolDecision {
-                tool: "Bash".into(),
-                call_id: Some("toolu_01".into()),
-                decision: Decision::Denied,
-                source: Some(DecisionSource::Config),
-            }),
+            EventKind::ToolDecision(denied),
         ),
         Event::new(
             at("2026-11-25T09:00:03.000Z"),
             ctx.clone(),
-            EventKind::ToolResult(ToolResult {
-                tool: "Bash".into(),
-                call_id: Some("toolu_02".into()),
-                turn_id: None,
-                process_duration_ms: None,
-                duration_ms: Some(31),
-                success: Some(false),
-                reported_success: Some(false),
-                exit_code: Some(2),
-                arguments: Redacted::withheld(40),
-                output: Redacted::withheld(57),
-                mcp_server: None,
-                origin: Some(ToolOrigin::Builtin),
-            }),
+            EventKind::ToolResult(result),
         ),
-        // The fatal 400 is an assistant line with model "<synthetic>" and zero usage.
         Event::new(
             at("2026-11-25T09:00:04.000Z"),
             ctx.clone(),
-            EventKind::Error(ErrorEvent {
-                kind: Some(ErrorKind::BadRequest),
-                message: "API Error: 400".into(),
-                turn_id: None,
-                status_code: Some(400),
-            }),
+            EventKind::Error(fatal),
         ),
     ];
     for e in &events {
@@ -129,59 +116,53 @@ fn gemini_cli_session() {
         output_tokens: candidates + thoughts,
         reasoning_output_tokens: thoughts,
     };
+    // Gemini logs each retried failure (`gemini_cli.api_error`).
+    let mut failed = ApiRequest::default();
+    failed.status_code = Some(429);
+    failed.duration_ms = Some(210);
+    failed.error = Some("RESOURCE_EXHAUSTED".into());
+    failed.endpoint = Some(":streamGenerateContent".into());
+    let mut billed = TokenUsageEvent::new(usage);
+    billed.response_id = Some("gemini-record-7".into());
+    // A record written twice with the same id (upsert) still yields one tool result.
+    let mut result = ToolResult::new("run_shell_command");
+    result.call_id = Some("run_shell_command-1764061803000".into());
+    result.duration_ms = Some(48);
+    result.success = Some(false);
+    result.reported_success = Some(false);
+    result.exit_code = Some(2);
+    result.arguments = Redacted::shown("{\"command\":\"ls /nope\"}".into());
+    result.output = Redacted::withheld(61);
+    result.origin = Some(ToolOrigin::Builtin);
+    let routing = OtherEvent::new(
+        "gemini_cli.model_routing",
+        [
+            ("decision_model".to_owned(), Value::from("gemini-3.8-flash")),
+            ("routing_latency_ms".to_owned(), Value::from(212i64)),
+        ]
+        .into_iter()
+        .collect(),
+    );
     let events = vec![
-        // Gemini logs each retried failure (`gemini_cli.api_error`).
         Event::new(
             at("2026-11-25T09:10:00.000Z"),
             ctx.clone(),
-            EventKind::ApiRequest(ApiRequest {
-                attempt: 0,
-                status_code: Some(429),
-                duration_ms: Some(210),
-                error: Some("RESOURCE_EXHAUSTED".into()),
-                endpoint: Some(":streamGenerateContent".into()),
-            }),
+            EventKind::ApiRequest(failed),
         ),
         Event::new(
             at("2026-11-25T09:10:02.000Z"),
             ctx.clone(),
-            EventKind::TokenUsage(TokenUsageEvent {
-                usage,
-                response_id: Some("gemini-record-7".into()),
-                ..TokenUsageEvent::default()
-            }),
+            EventKind::TokenUsage(billed),
         ),
-        // A record written twice with the same id (upsert) still yields one tool result.
         Event::new(
             at("2026-11-25T09:10:03.000Z"),
             ctx.clone(),
-            EventKind::ToolResult(ToolResult {
-                tool: "run_shell_command".into(),
-                call_id: Some("run_shell_command-1764061803000".into()),
-                turn_id: None,
-                process_duration_ms: None,
-                duration_ms: Some(48),
-                success: Some(false),
-                reported_success: Some(false),
-                exit_code: Some(2),
-                arguments: Redacted::shown("{\"command\":\"ls /nope\"}".into()),
-                output: Redacted::withheld(61),
-                mcp_server: None,
-                origin: Some(ToolOrigin::Builtin),
-            }),
+            EventKind::ToolResult(result),
         ),
         Event::new(
             at("2026-11-25T09:10:04.000Z"),
             ctx.clone(),
-            EventKind::Other(OtherEvent {
-                name: "gemini_cli.model_routing".into(),
-                attributes: [
-                    ("decision_model".to_owned(), Value::from("gemini-3.8-flash")),
-                    ("routing_latency_ms".to_owned(), Value::from(212i64)),
-                ]
-                .into_iter()
-                .collect(),
-            }),
+            EventKind::Other(routing),
         ),
     ];
     for e in &events {

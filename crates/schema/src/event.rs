@@ -1,4 +1,9 @@
 //! The event: one thing that happened in an agent session.
+//!
+//! Every payload struct of [`EventKind`] is `#[non_exhaustive]` and implements [`Default`], so
+//! adding a field is not a breaking change. Outside this crate, build one from
+//! `Default::default()` (or its `new`, where it has fields a source always knows) and set the
+//! fields you have.
 
 use std::sync::Arc;
 
@@ -150,6 +155,7 @@ impl EventKind {
 /// Session start settings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct SessionStarted {
     /// Model provider name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -183,6 +189,7 @@ pub struct SessionStarted {
 /// One attempt of an HTTP request to the model API.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ApiRequest {
     /// Attempt number, 0-based (Codex) — retries have `attempt > 0`.
     pub attempt: u32,
@@ -202,8 +209,13 @@ pub struct ApiRequest {
 
 open_string_enum! {
     /// Transport of a streamed response.
+    ///
+    /// The default is [`StreamTransport::Sse`], the transport Codex uses unless configured
+    /// for WebSockets.
+    #[derive(Default)]
     pub enum StreamTransport {
         /// Server-sent events over HTTP.
+        #[default]
         Sse => "sse",
         /// WebSocket messages.
         WebSocket => "websocket",
@@ -211,7 +223,8 @@ open_string_enum! {
 }
 
 /// One streamed event of a model response.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StreamEvent {
     /// How the stream was carried.
     pub transport: StreamTransport,
@@ -232,9 +245,20 @@ pub struct StreamEvent {
     pub ttft_ms: Option<u64>,
 }
 
+impl StreamEvent {
+    /// An event carried by `transport`, every other field unset.
+    pub fn new(transport: StreamTransport) -> Self {
+        StreamEvent {
+            transport,
+            ..StreamEvent::default()
+        }
+    }
+}
+
 /// A WebSocket connection attempt.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct WebSocketConnect {
     /// Duration in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -256,6 +280,7 @@ pub struct WebSocketConnect {
 /// A request sent over a WebSocket.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct WebSocketRequest {
     /// Duration in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -272,7 +297,8 @@ pub struct WebSocketRequest {
 }
 
 /// A prompt submitted by the user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserPrompt {
     /// Turn the prompt starts, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -294,6 +320,10 @@ pub struct UserPrompt {
 
 open_string_enum! {
     /// Outcome of an approval decision.
+    ///
+    /// The default is [`Decision::Denied`], the fail-safe reading: nothing counts as
+    /// approved unless a source says so.
+    #[derive(Default)]
     pub enum Decision {
         /// Approved once.
         Approved => "approved",
@@ -304,6 +334,7 @@ open_string_enum! {
         /// Approved with a network policy amendment.
         NetworkPolicyAmendment => "network_policy_amendment" | "networkpolicyamendment",
         /// Denied.
+        #[default]
         Denied => "denied" | "deny",
         /// Nobody answered in time.
         TimedOut => "timed_out" | "timedout",
@@ -338,7 +369,8 @@ open_string_enum! {
 }
 
 /// An approval decision on a tool call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ToolDecision {
     /// Tool name.
     pub tool: String,
@@ -350,6 +382,17 @@ pub struct ToolDecision {
     /// Who decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<DecisionSource>,
+}
+
+impl ToolDecision {
+    /// `decision` on a call of `tool`, with no call id or source.
+    pub fn new(tool: impl Into<String>, decision: Decision) -> Self {
+        ToolDecision {
+            tool: tool.into(),
+            decision,
+            ..ToolDecision::default()
+        }
+    }
 }
 
 open_string_enum! {
@@ -368,7 +411,8 @@ open_string_enum! {
 ///
 /// `success` is the truth as far as the source lets us know it (a shell command that exited
 /// non-zero failed); `reported_success` is what the harness itself claimed, kept as reported.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ToolResult {
     /// Tool name.
     pub tool: String,
@@ -407,12 +451,24 @@ pub struct ToolResult {
     pub origin: Option<ToolOrigin>,
 }
 
+impl ToolResult {
+    /// A finished call of `tool`; arguments and output withheld with length 0, every other
+    /// field unset.
+    pub fn new(tool: impl Into<String>) -> Self {
+        ToolResult {
+            tool: tool.into(),
+            ..ToolResult::default()
+        }
+    }
+}
+
 /// Tokens used by one model request.
 ///
 /// `usage` is what this request adds to the bill. `cumulative` is the thread's running total
 /// after it, as the source reported it. Rows a source repeats (Codex re-emits, fork replays)
 /// produce no event at all, so summing `usage` over events is exact.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TokenUsageEvent {
     /// Tokens of this request (what it bills).
     pub usage: TokenUsage,
@@ -434,9 +490,20 @@ pub struct TokenUsageEvent {
     pub response_id: Option<String>,
 }
 
+impl TokenUsageEvent {
+    /// A request billing `usage`, every other field unset.
+    pub fn new(usage: TokenUsage) -> Self {
+        TokenUsageEvent {
+            usage,
+            ..TokenUsageEvent::default()
+        }
+    }
+}
+
 /// A turn started.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct TurnStarted {
     /// Turn id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -458,6 +525,7 @@ pub struct TurnStarted {
 /// A turn ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct TurnCompleted {
     /// Turn id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -511,7 +579,8 @@ open_string_enum! {
 }
 
 /// An error the harness reported.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorEvent {
     /// Classified kind, when the source classified it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -526,8 +595,19 @@ pub struct ErrorEvent {
     pub status_code: Option<u16>,
 }
 
+impl ErrorEvent {
+    /// An error with `message`, unclassified, every other field unset.
+    pub fn new(message: impl Into<String>) -> Self {
+        ErrorEvent {
+            message: message.into(),
+            ..ErrorEvent::default()
+        }
+    }
+}
+
 /// A verdict of an automated reviewer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GuardianReview {
     /// The verdict.
     pub decision: Decision,
@@ -548,9 +628,20 @@ pub struct GuardianReview {
     pub reviewed_turn_id: Option<String>,
 }
 
+impl GuardianReview {
+    /// A verdict of `decision`, every other field unset.
+    pub fn new(decision: Decision) -> Self {
+        GuardianReview {
+            decision,
+            ..GuardianReview::default()
+        }
+    }
+}
+
 /// The history was compacted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct Compaction {
     /// Summary that replaced the history, shown only when allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -563,6 +654,7 @@ pub struct Compaction {
 /// One rate-limit window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RateLimitWindow {
     /// Share of the window used, 0–100.
     pub used_percent: f64,
@@ -574,9 +666,20 @@ pub struct RateLimitWindow {
     pub resets_at: Option<Timestamp>,
 }
 
+impl RateLimitWindow {
+    /// A window `used_percent` used, of unknown length and reset time.
+    pub fn new(used_percent: f64) -> Self {
+        RateLimitWindow {
+            used_percent,
+            ..RateLimitWindow::default()
+        }
+    }
+}
+
 /// A rate-limit snapshot.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct RateLimitSnapshot {
     /// Limit id (`codex`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -600,10 +703,61 @@ pub struct RateLimitSnapshot {
 
 /// An event the schema does not model (yet), kept with everything it carried.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OtherEvent {
     /// The source's own name for it (`event_msg/plan_update`, `codex.startup_phase`, …).
     pub name: String,
     /// Its attributes.
     #[serde(default, skip_serializing_if = "Attributes::is_empty")]
     pub attributes: Attributes,
+}
+
+impl OtherEvent {
+    /// An event the source calls `name`, with its `attributes`.
+    pub fn new(name: impl Into<String>, attributes: Attributes) -> Self {
+        OtherEvent {
+            name: name.into(),
+            attributes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Harness;
+
+    /// Every payload's default is a valid event that survives the JSON form.
+    #[test]
+    fn default_payloads_round_trip() {
+        let ctx = Arc::new(SessionContext::new(Harness::Codex));
+        let kinds = [
+            EventKind::SessionStarted(SessionStarted::default()),
+            EventKind::ApiRequest(ApiRequest::default()),
+            EventKind::StreamEvent(StreamEvent::default()),
+            EventKind::WebSocketConnect(WebSocketConnect::default()),
+            EventKind::WebSocketRequest(WebSocketRequest::default()),
+            EventKind::UserPrompt(UserPrompt::default()),
+            EventKind::ToolDecision(ToolDecision::default()),
+            EventKind::ToolResult(ToolResult::default()),
+            EventKind::TokenUsage(TokenUsageEvent::default()),
+            EventKind::TurnStarted(TurnStarted::default()),
+            EventKind::TurnCompleted(TurnCompleted::default()),
+            EventKind::Error(ErrorEvent::default()),
+            EventKind::GuardianReview(GuardianReview::default()),
+            EventKind::Compaction(Compaction::default()),
+            EventKind::RateLimits(RateLimitSnapshot::default()),
+            EventKind::Other(OtherEvent::default()),
+        ];
+        for kind in kinds {
+            let ev = Event::new(Timestamp::default(), ctx.clone(), kind);
+            let json = serde_json::to_string(&ev).unwrap();
+            let back: Event = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, ev, "{json}");
+        }
+        assert_eq!(StreamTransport::default(), StreamTransport::Sse);
+        assert_eq!(Decision::default(), Decision::Denied);
+        assert_eq!(Redacted::<String>::default(), Redacted::withheld(0));
+        assert_eq!(ToolResult::new("x").output, Redacted::withheld(0));
+    }
 }

@@ -10,15 +10,13 @@
 //! use agentobs_schema::*;
 //!
 //! let ctx = Arc::new(SessionContext::new(Harness::Codex));
+//! // Payloads are `#[non_exhaustive]`: start from `new` (or `Default`) and set fields.
+//! let mut error = ErrorEvent::new("out of room");
+//! error.kind = Some(ErrorKind::ContextWindowExceeded);
 //! let ev = Event::new(
 //!     Timestamp::parse_rfc3339("2026-11-25T08:21:10.485Z").unwrap(),
 //!     ctx,
-//!     EventKind::Error(ErrorEvent {
-//!         kind: Some(ErrorKind::ContextWindowExceeded),
-//!         message: "out of room".into(),
-//!         turn_id: None,
-//!         status_code: None,
-//!     }),
+//!     EventKind::Error(error),
 //! );
 //! let json = serde_json::to_string(&ev).unwrap();
 //! assert!(json.starts_with(r#"{"schema":"agentobs.event/v1","at":"2026-11-25T08:21:10.485Z","type":"error""#));

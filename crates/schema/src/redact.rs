@@ -60,6 +60,14 @@ impl<T> Redacted<T> {
     }
 }
 
+/// The default is content withheld with length 0 (`{"redacted":true,"len":0}`): nothing is
+/// shown unless a source sets it, and no `T: Default` is needed.
+impl<T> Default for Redacted<T> {
+    fn default() -> Self {
+        Redacted::withheld(0)
+    }
+}
+
 impl Redacted<String> {
     /// Keeps `text` when `show` is true, else only its length in characters.
     pub fn from_text(text: &str, show: bool) -> Self {

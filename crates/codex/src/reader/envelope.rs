@@ -338,14 +338,7 @@ impl Core {
                         format!("unknown kind `{name}`; kept as an `other` event"),
                     );
                 }
-                self.emit(
-                    at,
-                    n,
-                    EventKind::Other(OtherEvent {
-                        name: name.to_owned(),
-                        attributes,
-                    }),
-                );
+                self.emit(at, n, EventKind::Other(OtherEvent::new(name, attributes)));
             }
             Err(e) => self.bad(n, name, &e),
         }

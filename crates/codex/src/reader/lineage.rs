@@ -163,13 +163,12 @@ impl Core {
         let provider = meta.model_provider.clone();
         self.meta_context(meta, origin);
         if self.full() {
+            let mut started = SessionStarted::default();
+            started.provider = provider;
             self.start = Some(PendingStart {
                 at,
                 line: n,
-                started: SessionStarted {
-                    provider,
-                    ..SessionStarted::default()
-                },
+                started,
             });
         }
     }

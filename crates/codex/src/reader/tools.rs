@@ -289,20 +289,18 @@ impl Core {
             at,
             ..PendingCall::default()
         });
-        let result = ToolResult {
-            tool: call.tool,
-            call_id: (!call_id.is_empty()).then_some(call_id),
-            turn_id: call.turn_id,
-            duration_ms,
-            process_duration_ms,
-            success,
-            reported_success: facts.reported_success,
-            exit_code,
-            arguments: call.arguments.unwrap_or(Redacted::withheld(0)),
-            output: Redacted::from_text(&facts.body, self.opts.include_content),
-            mcp_server: call.mcp_server,
-            origin: call.origin,
-        };
+        let mut result = ToolResult::new(call.tool);
+        result.call_id = (!call_id.is_empty()).then_some(call_id);
+        result.turn_id = call.turn_id;
+        result.duration_ms = duration_ms;
+        result.process_duration_ms = process_duration_ms;
+        result.success = success;
+        result.reported_success = facts.reported_success;
+        result.exit_code = exit_code;
+        result.arguments = call.arguments.unwrap_or(Redacted::withheld(0));
+        result.output = Redacted::from_text(&facts.body, self.opts.include_content);
+        result.mcp_server = call.mcp_server;
+        result.origin = call.origin;
         self.emit(at, n, EventKind::ToolResult(result));
     }
 

@@ -159,17 +159,13 @@ impl Core {
         let attribution = ts.turn_attribution.unwrap_or_default();
         self.st.turn.parent_turn_id = attribution.parent_turn_id.clone();
         if self.full() && !self.st.lineage.replaying {
-            self.emit(
-                at,
-                n,
-                EventKind::TurnStarted(TurnStarted {
-                    turn_id: ts.turn_id,
-                    trigger: attribution.turn_trigger,
-                    parent_turn_id: attribution.parent_turn_id,
-                    context_window: ts.model_context_window,
-                    trace_id: ts.trace_id,
-                }),
-            );
+            let mut started = TurnStarted::default();
+            started.turn_id = ts.turn_id;
+            started.trigger = attribution.turn_trigger;
+            started.parent_turn_id = attribution.parent_turn_id;
+            started.context_window = ts.model_context_window;
+            started.trace_id = ts.trace_id;
+            self.emit(at, n, EventKind::TurnStarted(started));
         }
     }
 
@@ -188,33 +184,23 @@ impl Core {
         if let Some(err) = tc.error {
             let (kind, status_code) = error_kind(err.codex_error_info);
             error = kind.clone();
-            self.emit(
-                at,
-                n,
-                EventKind::Error(ErrorEvent {
-                    kind,
-                    message: err.message.unwrap_or_default(),
-                    turn_id: turn_id.clone(),
-                    status_code,
-                }),
-            );
+            let mut ev = ErrorEvent::new(err.message.unwrap_or_default());
+            ev.kind = kind;
+            ev.turn_id = turn_id.clone();
+            ev.status_code = status_code;
+            self.emit(at, n, EventKind::Error(ev));
         }
         if self.is_reviewer()
             && let Some(msg) = tc.last_agent_message.as_deref()
         {
             self.reviewer_verdict(msg, at, n);
         }
-        self.emit(
-            at,
-            n,
-            EventKind::TurnCompleted(TurnCompleted {
-                turn_id,
-                duration_ms: tc.duration_ms,
-                time_to_first_token_ms: tc.time_to_first_token_ms,
-                error,
-                aborted: None,
-            }),
-        );
+        let mut completed = TurnCompleted::default();
+        completed.turn_id = turn_id;
+        completed.duration_ms = tc.duration_ms;
+        completed.time_to_first_token_ms = tc.time_to_first_token_ms;
+        completed.error = error;
+        self.emit(at, n, EventKind::TurnCompleted(completed));
     }
 
     /// This thread reviews another's turns (a guardian or review sub-agent).
@@ -240,33 +226,23 @@ impl Core {
             other => Decision::parse(other),
         };
         let show = self.opts.include_content;
-        self.emit(
-            at,
-            n,
-            EventKind::GuardianReview(GuardianReview {
-                decision,
-                risk_level: v.risk_level,
-                user_authorization: v.user_authorization,
-                rationale: v.rationale.map(|r| Redacted::from_text(&r, show)),
-                call_id: None,
-                reviewed_turn_id: self.st.turn.parent_turn_id.clone(),
-            }),
-        );
+        let mut review = GuardianReview::new(decision);
+        review.risk_level = v.risk_level;
+        review.user_authorization = v.user_authorization;
+        review.rationale = v.rationale.map(|r| Redacted::from_text(&r, show));
+        review.reviewed_turn_id = self.st.turn.parent_turn_id.clone();
+        self.emit(at, n, EventKind::GuardianReview(review));
     }
 
     fn turn_aborted(&mut self, sub: &str, src: Src<'_>, at: Timestamp, n: u64) {
         match src.parse::<raw::TurnAborted>() {
-            Ok(t) if !self.st.lineage.replaying => self.emit(
-                at,
-                n,
-                EventKind::TurnCompleted(TurnCompleted {
-                    turn_id: t.turn_id.or_else(|| self.st.turn.turn_id.clone()),
-                    duration_ms: t.duration_ms,
-                    time_to_first_token_ms: None,
-                    error: None,
-                    aborted: Some(t.reason.unwrap_or_else(|| "unknown".into())),
-                }),
-            ),
+            Ok(t) if !self.st.lineage.replaying => {
+                let mut completed = TurnCompleted::default();
+                completed.turn_id = t.turn_id.or_else(|| self.st.turn.turn_id.clone());
+                completed.duration_ms = t.duration_ms;
+                completed.aborted = Some(t.reason.unwrap_or_else(|| "unknown".into()));
+                self.emit(at, n, EventKind::TurnCompleted(completed));
+            }
             Ok(_) => {}
             Err(e) => self.bad(n, sub, &e),
         }
@@ -373,18 +349,14 @@ impl Core {
             return;
         }
         let show = self.opts.include_content;
-        self.emit(
-            at,
-            n,
-            EventKind::UserPrompt(UserPrompt {
-                turn_id: self.st.turn.turn_id.clone(),
-                length,
-                text_inputs: u32::from(!text.is_empty()),
-                image_inputs: images,
-                local_image_inputs: local_images,
-                text: Redacted::from_text(text, show),
-            }),
-        );
+        let mut prompt = UserPrompt::default();
+        prompt.turn_id = self.st.turn.turn_id.clone();
+        prompt.length = length;
+        prompt.text_inputs = u32::from(!text.is_empty());
+        prompt.image_inputs = images;
+        prompt.local_image_inputs = local_images;
+        prompt.text = Redacted::from_text(text, show);
+        self.emit(at, n, EventKind::UserPrompt(prompt));
     }
 
     /// An `error` event.
@@ -392,16 +364,11 @@ impl Core {
         match src.parse::<raw::CodexError<'_>>() {
             Ok(err) if !self.st.lineage.replaying => {
                 let (kind, status_code) = error_kind(err.codex_error_info);
-                self.emit(
-                    at,
-                    n,
-                    EventKind::Error(ErrorEvent {
-                        kind,
-                        message: err.message.unwrap_or_default(),
-                        turn_id: self.st.turn.turn_id.clone(),
-                        status_code,
-                    }),
-                );
+                let mut ev = ErrorEvent::new(err.message.unwrap_or_default());
+                ev.kind = kind;
+                ev.turn_id = self.st.turn.turn_id.clone();
+                ev.status_code = status_code;
+                self.emit(at, n, EventKind::Error(ev));
             }
             Ok(_) => {}
             Err(e) => self.bad(n, sub, &e),
@@ -424,18 +391,13 @@ impl Core {
             "deny" => Decision::Denied,
             other => Decision::parse(other),
         };
-        self.emit(
-            at,
-            n,
-            EventKind::GuardianReview(GuardianReview {
-                decision,
-                risk_level: g.risk_level,
-                user_authorization: g.user_authorization,
-                rationale: g.rationale.map(|r| Redacted::from_text(&r, show)),
-                call_id: g.call_id,
-                reviewed_turn_id: g.turn_id,
-            }),
-        );
+        let mut review = GuardianReview::new(decision);
+        review.risk_level = g.risk_level;
+        review.user_authorization = g.user_authorization;
+        review.rationale = g.rationale.map(|r| Redacted::from_text(&r, show));
+        review.call_id = g.call_id;
+        review.reviewed_turn_id = g.turn_id;
+        self.emit(at, n, EventKind::GuardianReview(review));
     }
 
     /// A `compacted` line: the summary that replaced the history.
@@ -447,14 +409,10 @@ impl Core {
                         .message
                         .as_deref()
                         .map(|m| Redacted::from_text(m, self.opts.include_content));
-                    self.emit(
-                        at,
-                        n,
-                        EventKind::Compaction(Compaction {
-                            summary,
-                            replacement_items: c.replacement_history.map(|h| h.len() as u64),
-                        }),
-                    );
+                    let mut compaction = Compaction::default();
+                    compaction.summary = summary;
+                    compaction.replacement_items = c.replacement_history.map(|h| h.len() as u64);
+                    self.emit(at, n, EventKind::Compaction(compaction));
                 }
             }
             Err(e) => self.bad(n, "compacted", &e),

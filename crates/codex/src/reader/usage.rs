@@ -53,11 +53,10 @@ fn rate_window(w: Option<raw::RateWindow>, at: Timestamp) -> Option<RateLimitWin
                 Timestamp::from_unix_millis(at.unix_millis().saturating_add(s.saturating_mul(1000)))
             })
         });
-    Some(RateLimitWindow {
-        used_percent: w.used_percent?,
-        window_minutes: w.window_minutes,
-        resets_at,
-    })
+    let mut window = RateLimitWindow::new(w.used_percent?);
+    window.window_minutes = w.window_minutes;
+    window.resets_at = resets_at;
+    Some(window)
 }
 
 /// `Billed(usage)` unless there is nothing to bill.
@@ -89,18 +88,13 @@ impl Core {
                 // The price tier follows the prompt of the request: the last request's when
                 // the source says, else the billed input.
                 let prompt_tokens = detail.last.map_or(usage.input_tokens, |l| l.input_tokens);
-                self.emit(
-                    at,
-                    n,
-                    EventKind::TokenUsage(TokenUsageEvent {
-                        usage,
-                        cumulative: detail.cumulative,
-                        prompt_tokens: Some(prompt_tokens),
-                        context_window: detail.window.or(self.st.usage.context_window),
-                        turn_id: detail.turn_id.or_else(|| self.st.turn.turn_id.clone()),
-                        response_id: detail.response_id,
-                    }),
-                );
+                let mut ev = TokenUsageEvent::new(usage);
+                ev.cumulative = detail.cumulative;
+                ev.prompt_tokens = Some(prompt_tokens);
+                ev.context_window = detail.window.or(self.st.usage.context_window);
+                ev.turn_id = detail.turn_id.or_else(|| self.st.turn.turn_id.clone());
+                ev.response_id = detail.response_id;
+                self.emit(at, n, EventKind::TokenUsage(ev));
             }
             RowOutcome::Unchanged => stats.unchanged_rows = stats.unchanged_rows.saturating_add(1),
             RowOutcome::Replayed => stats.replayed_rows = stats.replayed_rows.saturating_add(1),
@@ -247,27 +241,26 @@ impl Core {
             }
         };
         let primary = rate_window(rl.primary, at).or_else(|| {
-            rl.primary_used_percent.map(|p| RateLimitWindow {
-                used_percent: p,
-                window_minutes: rl.primary_window_minutes,
-                resets_at: None,
+            rl.primary_used_percent.map(|p| {
+                let mut window = RateLimitWindow::new(p);
+                window.window_minutes = rl.primary_window_minutes;
+                window
             })
         });
         let secondary = rate_window(rl.secondary, at).or_else(|| {
-            rl.secondary_used_percent.map(|p| RateLimitWindow {
-                used_percent: p,
-                window_minutes: rl.secondary_window_minutes,
-                resets_at: None,
+            rl.secondary_used_percent.map(|p| {
+                let mut window = RateLimitWindow::new(p);
+                window.window_minutes = rl.secondary_window_minutes;
+                window
             })
         });
-        let snap = RateLimitSnapshot {
-            limit_id: rl.limit_id,
-            primary,
-            secondary,
-            plan_type: rl.plan_type,
-            credits_balance: rl.credits.and_then(|c| c.balance),
-            reached: rl.rate_limit_reached_type,
-        };
+        let mut snap = RateLimitSnapshot::default();
+        snap.limit_id = rl.limit_id;
+        snap.primary = primary;
+        snap.secondary = secondary;
+        snap.plan_type = rl.plan_type;
+        snap.credits_balance = rl.credits.and_then(|c| c.balance);
+        snap.reached = rl.rate_limit_reached_type;
         let informative = snap.primary.is_some()
             || snap.secondary.is_some()
             || snap.credits_balance.is_some()
