@@ -175,12 +175,20 @@ fn cache_reuses_and_resumes() {
     let (second, info) = report(&roots, &o);
     assert_eq!((info.scan.cached, info.scan.read), (5, 0));
     assert_eq!(first, second);
-    // A corrupt cache is rebuilt, not trusted.
-    std::fs::write(
-        cache.path().join("index.bin"),
-        b"\x05\xff\xff\xff\xff\xff\xff\xff\xffgarbage",
-    )
-    .unwrap();
+    // A corrupt cache is rebuilt, not trusted: garbage in every shard file (one per folder, in
+    // the format's sub-folder).
+    let mut shards = 0;
+    for version in std::fs::read_dir(cache.path()).unwrap().flatten() {
+        if version.path().is_dir() {
+            for shard in std::fs::read_dir(version.path()).unwrap().flatten() {
+                if shard.path().extension().is_some_and(|x| x == "bin") {
+                    std::fs::write(shard.path(), b"\x05\xff\xff\xff\xffgarbage").unwrap();
+                    shards += 1;
+                }
+            }
+        }
+    }
+    assert!(shards > 0);
     let (third, info) = report(&roots, &o);
     assert!(info.cache_rebuilt.is_some());
     assert_eq!(info.scan.read, 5);
