@@ -4,6 +4,7 @@ mod bad_input;
 mod crafted;
 mod fixtures_0169;
 mod fixtures_0171;
+mod fuzz_regressions;
 mod generations;
 mod props;
 mod rules;

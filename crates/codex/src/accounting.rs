@@ -34,7 +34,7 @@ use crate::raw::RawUsage;
 
 /// The version of the billing rules: bumped whenever a rule changes what a file bills, so
 /// that caches of earlier results are not served.
-pub const ACCOUNTING_VERSION: u32 = 2;
+pub const ACCOUNTING_VERSION: u32 = 3;
 
 /// A cumulative total as Codex wrote it, with the raw `total_tokens` field.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -50,11 +50,32 @@ pub(crate) struct TokenCount<'a> {
     pub info: Option<TokenCountInfo>,
     #[serde(borrow)]
     pub rate_limits: Option<&'a RawValue>,
-    /// Pre-2025-09-06 builds: the payload was a bare `TokenUsage`.
+    /// Pre-2025-09-06 builds: the payload was a bare `TokenUsage`. Read leniently (a value
+    /// that is not a count is absent): these members are only looked at when `info` is, so a
+    /// damaged one never costs the row its `info` — as on the token fast path, which reads
+    /// `info` alone.
+    #[serde(deserialize_with = "lenient_count")]
     pub input_tokens: Option<u64>,
+    #[serde(deserialize_with = "lenient_count")]
     pub cached_input_tokens: Option<u64>,
+    #[serde(deserialize_with = "lenient_count")]
     pub output_tokens: Option<u64>,
+    #[serde(deserialize_with = "lenient_count")]
     pub reasoning_output_tokens: Option<u64>,
+}
+
+/// Any JSON value; `Some` only for a count (an integer from 0 to `u64::MAX`).
+fn lenient_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum CountOrNot {
+        Count(u64),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match CountOrNot::deserialize(d)? {
+        CountOrNot::Count(n) => Some(n),
+        CountOrNot::Other(_) => None,
+    })
 }
 
 #[derive(Deserialize, Default)]

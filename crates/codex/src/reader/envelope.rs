@@ -204,7 +204,7 @@ impl Core {
         if let Some(h) = compact_header(bytes) {
             if !self.wanted(h.kind, h.sub, bytes) {
                 self.st.stats.skipped = self.st.stats.skipped.saturating_add(1);
-                return;
+                return self.skipped_time(h.ts);
             }
             // Known names map to constants; only unknown ones pay for a UTF-8 check.
             let (Some(k), sub) = (name(h.kind), h.sub.map(name)) else {
@@ -266,10 +266,43 @@ impl Core {
     }
 
     /// A compact line's timestamp; the previous line's when unusable (with a warning).
+    /// A skipped line's time still counts, as if the line had been parsed: it is the
+    /// fallback for a later line without a usable time, and during a replay it can end the
+    /// replay (so both read modes, and every form of a line, read the same).
+    fn skipped_time(&mut self, ts: &[u8]) {
+        if self.st.lineage.replaying {
+            if let Ok(t) = Timestamp::parse_rfc3339_bytes(ts) {
+                self.set_time(t);
+                self.check_replay_end(t, None);
+            }
+            return;
+        }
+        if ts.len() <= 64 {
+            self.st.skipped_ts.clear();
+            self.st.skipped_ts.extend_from_slice(ts);
+        }
+    }
+
+    fn set_time(&mut self, t: Timestamp) {
+        self.st.last_ts = Some(t);
+        self.st.skipped_ts.clear();
+    }
+
+    /// The time of the last line with a usable one (skipped lines included).
+    fn fallback_time(&mut self) -> Timestamp {
+        if !self.st.skipped_ts.is_empty() {
+            if let Ok(t) = Timestamp::parse_rfc3339_bytes(&self.st.skipped_ts) {
+                self.st.last_ts = Some(t);
+            }
+            self.st.skipped_ts.clear();
+        }
+        self.st.last_ts.unwrap_or_default()
+    }
+
     fn timestamp_bytes(&mut self, ts: &[u8], number: u64) -> Timestamp {
         match Timestamp::parse_rfc3339_bytes(ts) {
             Ok(t) => {
-                self.st.last_ts = Some(t);
+                self.set_time(t);
                 t
             }
             Err(e) => {
@@ -278,7 +311,7 @@ impl Core {
                     WarningKind::BadValue,
                     format!("{e}; using the previous line's time"),
                 );
-                self.st.last_ts.unwrap_or_default()
+                self.fallback_time()
             }
         }
     }
@@ -288,7 +321,7 @@ impl Core {
         if let Some(s) = ts {
             match Timestamp::parse_rfc3339(s) {
                 Ok(t) => {
-                    self.st.last_ts = Some(t);
+                    self.set_time(t);
                     return t;
                 }
                 Err(e) => self.warn(
@@ -298,7 +331,7 @@ impl Core {
                 ),
             }
         }
-        self.st.last_ts.unwrap_or_default()
+        self.fallback_time()
     }
 
     /// Hands a payload of line kind `k` (payload type `sub`) to its handler.

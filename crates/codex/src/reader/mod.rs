@@ -147,6 +147,11 @@ pub struct ReaderState {
     ctx: Arc<SessionContext>,
     /// The last good timestamp, for lines whose own is unusable.
     last_ts: Option<Timestamp>,
+    /// The timestamp text of the last line the prefilter skipped after `last_ts` was set
+    /// (empty when none): parsed only if a later line needs a fallback time, so a skipped
+    /// line counts as it would had it been parsed, at the cost of a copy.
+    #[serde(default)]
+    skipped_ts: Vec<u8>,
     /// Where the thread comes from, and whether its parent's history is being replayed.
     #[serde(default)]
     lineage: Lineage,
