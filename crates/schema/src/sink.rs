@@ -109,15 +109,20 @@ pub trait EventSink {
 #[derive(Clone, Debug, Default)]
 pub struct And<A, B>(pub A, pub B);
 
+/// Feeds `a` then `b`; breaks when either does.
+fn both<A: EventSink, B: EventSink>(a: &mut A, b: &mut B, event: &Event) -> ControlFlow<()> {
+    let first = a.event(event);
+    let second = b.event(event);
+    if first.is_break() || second.is_break() {
+        ControlFlow::Break(())
+    } else {
+        ControlFlow::Continue(())
+    }
+}
+
 impl<A: EventSink, B: EventSink> EventSink for And<A, B> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
-        let a = self.0.event(event);
-        let b = self.1.event(event);
-        if a.is_break() || b.is_break() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        both(&mut self.0, &mut self.1, event)
     }
 
     fn warning(&mut self, warning: &Warning) {
@@ -131,25 +136,20 @@ impl<A: EventSink, B: EventSink> EventSink for And<A, B> {
     }
 }
 
+/// A pair is its [`And`].
 impl<A: EventSink, B: EventSink> EventSink for (A, B) {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
-        let a = self.0.event(event);
-        let b = self.1.event(event);
-        if a.is_break() || b.is_break() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
+        both(&mut self.0, &mut self.1, event)
     }
 
     fn warning(&mut self, warning: &Warning) {
-        self.0.warning(warning);
-        self.1.warning(warning);
+        let (a, b) = self;
+        And(a, b).warning(warning);
     }
 
     fn end(&mut self, end: &SourceEnd) {
-        self.0.end(end);
-        self.1.end(end);
+        let (a, b) = self;
+        And(a, b).end(end);
     }
 }
 
