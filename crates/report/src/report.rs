@@ -77,7 +77,7 @@ pub struct ReportWarning {
 impl ReportWarning {
     /// True for notices that are not errors (a file still being written).
     pub fn is_notice(&self) -> bool {
-        self.kind == agentobs_codex::WarningKind::Incomplete
+        self.kind.is_notice()
     }
 }
 

@@ -153,33 +153,26 @@ impl<A: EventSink, B: EventSink> EventSink for (A, B) {
     }
 }
 
-impl<S: EventSink + ?Sized> EventSink for &mut S {
-    fn event(&mut self, event: &Event) -> ControlFlow<()> {
-        (**self).event(event)
-    }
+/// Sinks behind a pointer forward everything to the sink they point to.
+macro_rules! forward_through_pointer {
+    ($($ptr:ty),*) => {$(
+        impl<S: EventSink + ?Sized> EventSink for $ptr {
+            fn event(&mut self, event: &Event) -> ControlFlow<()> {
+                (**self).event(event)
+            }
 
-    fn warning(&mut self, warning: &Warning) {
-        (**self).warning(warning);
-    }
+            fn warning(&mut self, warning: &Warning) {
+                (**self).warning(warning);
+            }
 
-    fn end(&mut self, end: &SourceEnd) {
-        (**self).end(end);
-    }
+            fn end(&mut self, end: &SourceEnd) {
+                (**self).end(end);
+            }
+        }
+    )*};
 }
 
-impl<S: EventSink + ?Sized> EventSink for Box<S> {
-    fn event(&mut self, event: &Event) -> ControlFlow<()> {
-        (**self).event(event)
-    }
-
-    fn warning(&mut self, warning: &Warning) {
-        (**self).warning(warning);
-    }
-
-    fn end(&mut self, end: &SourceEnd) {
-        (**self).end(end);
-    }
-}
+forward_through_pointer!(&mut S, Box<S>);
 
 impl<S: EventSink> EventSink for Option<S> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {

@@ -42,10 +42,17 @@ pub struct Warning {
     pub message: String,
 }
 
+impl WarningKind {
+    /// True for notices that are not errors (a file still being written).
+    pub fn is_notice(self) -> bool {
+        self == WarningKind::Incomplete
+    }
+}
+
 impl Warning {
     /// True for notices that are not errors (a file still being written).
     pub fn is_notice(&self) -> bool {
-        self.kind == WarningKind::Incomplete
+        self.kind.is_notice()
     }
 }
 
