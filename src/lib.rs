@@ -5,7 +5,9 @@
 //!
 //! - [`schema`]: the event model (`agentobs.event/v1`);
 //! - [`codex`]: the Codex rollout reader with exact token accounting;
-//! - [`cost`]: the offline price book, per-request pricing and roll-ups.
+//! - [`cost`]: the offline price book, per-request pricing and roll-ups;
+//! - [`semconv`]: pluggable semantic mapping (Codex, OpenTelemetry GenAI, OpenInference);
+//! - [`export`]: mapped records to OTLP (OTLP-JSON lines).
 //!
 //! ```no_run
 //! use agentobs::codex::{discover, ReadOptions, RolloutReader};
@@ -25,7 +27,12 @@
 
 pub use agentobs_codex as codex;
 pub use agentobs_cost as cost;
+pub use agentobs_export as export;
 pub use agentobs_schema as schema;
+pub use agentobs_semconv as semconv;
+
+mod pricing;
+pub use pricing::BookPricer;
 
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]

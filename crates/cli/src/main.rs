@@ -3,6 +3,8 @@
 mod events;
 mod human;
 mod inputs;
+mod map;
+mod pricing;
 mod report;
 
 use std::process::ExitCode;
@@ -28,6 +30,9 @@ enum Command {
     Events(events::EventsArgs),
     /// Token usage and cost of Codex sessions, grouped by day, model, repo, session, ….
     Report(Box<report::ReportArgs>),
+    /// Spans, logs and metrics of Codex sessions in a dialect (genai, codex, openinference),
+    /// as OTLP-JSON lines.
+    Map(Box<map::MapArgs>),
 }
 
 /// Exit codes.
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Events(args) => events::run(args),
         Command::Report(args) => report::run(*args),
+        Command::Map(args) => map::run(*args),
     };
     ExitCode::from(code)
 }

@@ -1,16 +1,15 @@
 //! `agentobs report`: usage and cost, grouped.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use agentobs_codex::CodexConfig;
-use agentobs_cost::{Dimension, PriceBook, ServiceTier, TierPolicy};
+use agentobs_cost::{Dimension, TierPolicy};
 use agentobs_report::{DeveloperFallback, ReportOptions, TaskRule};
 
 use crate::exit;
 use crate::inputs::InputArgs;
+use crate::pricing::PricingArgs;
 
 /// Arguments of `agentobs report`.
 #[derive(clap::Args, Debug)]
@@ -38,13 +37,8 @@ pub struct ReportArgs {
     /// Write JSON (agentobs.report/v1) instead of a table.
     #[arg(long)]
     json: bool,
-    /// Price-book override: TOML, or LiteLLM JSON (`.json`). Also $AGENTOBS_PRICE_BOOK.
-    #[arg(long, value_name = "FILE")]
-    price_book: Option<PathBuf>,
-    /// Service tier when neither the session nor Codex's config.toml says: auto (standard),
-    /// standard, priority, flex or batch.
-    #[arg(long, value_name = "TIER", default_value = "auto")]
-    service_tier: String,
+    #[command(flatten)]
+    pricing: PricingArgs,
     /// Read every file afresh, without the cache.
     #[arg(long)]
     no_cache: bool,
@@ -62,7 +56,7 @@ pub struct ReportArgs {
     max_line_bytes: usize,
 }
 
-fn date(s: &str) -> Result<jiff::civil::Date, String> {
+pub(crate) fn date(s: &str) -> Result<jiff::civil::Date, String> {
     let norm = if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..])
     } else {
@@ -100,18 +94,6 @@ pub fn run(args: ReportArgs) -> u8 {
         },
         None => agentobs_report::system_time_zone(),
     };
-    let mut book = PriceBook::embedded();
-    let override_path = args.price_book.clone().or_else(|| {
-        std::env::var_os(agentobs_cost::PRICE_BOOK_ENV)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    });
-    if let Some(p) = override_path {
-        match PriceBook::load_file(&p) {
-            Ok(extra) => book.overlay(extra),
-            Err(e) => return usage(e),
-        }
-    }
     let developer: DeveloperFallback = match args.developer_from.parse() {
         Ok(d) => d,
         Err(e) => return usage(e),
@@ -128,26 +110,14 @@ pub fn run(args: ReportArgs) -> u8 {
         return usage("no input: give a PATH or --codex-home (HOME is not set)");
     }
     // The tier of a request: what the session says, else Codex's config.toml (rollouts don't
-    // record it), else this flag (`auto`: standard).
-    let flag = match args.service_tier.as_str() {
-        "auto" => None,
-        t => match t.parse::<ServiceTier>() {
-            Ok(t) => Some(t),
-            Err(_) => {
-                return usage(format!(
-                    "unknown service tier {t:?} (auto, standard, priority, flex, batch)"
-                ));
-            }
-        },
+    // record it), else the flag (`auto`: standard).
+    let (book, default_tier) = match args.pricing.resolve(&roots) {
+        Ok(p) => p,
+        Err(e) => return usage(e),
     };
-    let configured = roots
-        .iter()
-        .filter_map(|h| CodexConfig::load(h).ok())
-        .find_map(|c| c.service_tier)
-        .and_then(|t| t.parse::<ServiceTier>().ok());
     let tier = TierPolicy {
         forced: None,
-        default: configured.or(flag),
+        default: default_tier,
     };
     let opts = ReportOptions::default()
         .with_group_by(group_by)

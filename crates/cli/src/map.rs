@@ -1,0 +1,226 @@
+//! `agentobs map`: rollouts mapped by a dialect, written as OTLP-JSON lines.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use agentobs::BookPricer;
+use agentobs_codex::{ReadOptions, RolloutReader, Warning, guard_file};
+use agentobs_cost::ServiceTier;
+use agentobs_export::OtlpJsonWriter;
+use agentobs_schema::{Event, EventSink, SourceEnd};
+use agentobs_semconv::{ContentPolicy, Dialect, Mapper, dialects};
+
+use crate::exit;
+use crate::inputs::InputArgs;
+use crate::pricing::PricingArgs;
+
+/// Arguments of `agentobs map`.
+#[derive(clap::Args, Debug)]
+pub struct MapArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Dialect: codex, genai (OpenTelemetry GenAI v1.41), genai-latest (unstable) or
+    /// openinference. `genai` means genai-latest when $OTEL_SEMCONV_STABILITY_OPT_IN lists
+    /// gen_ai_latest_experimental.
+    #[arg(long, value_name = "DIALECT", default_value = "genai")]
+    dialect: String,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// First date to include (YYYY-MM-DD or YYYYMMDD, in --timezone).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Last date to include (inclusive).
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// IANA time zone for --since/--until (default: the system's).
+    #[arg(long, value_name = "TZ")]
+    timezone: Option<String>,
+    /// Content to put on the records, comma-separated: prompt, tool-arguments, tool-output,
+    /// assistant-text, all. Default: none (lengths only).
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    capture: Vec<String>,
+    /// Longest captured text in characters (longer text is cut and marked); 0 for no limit.
+    #[arg(long, value_name = "CHARS", default_value_t = ContentPolicy::DEFAULT_MAX_CHARS)]
+    max_content_chars: usize,
+    #[command(flatten)]
+    pricing: PricingArgs,
+    /// Skip (with a warning) lines longer than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_line_bytes: usize,
+}
+
+fn usage(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("agentobs map: {msg}");
+    exit::USAGE
+}
+
+fn content_policy(kinds: &[String], max: usize) -> Result<ContentPolicy, String> {
+    let mut p = ContentPolicy::default().with_max_chars((max > 0).then_some(max));
+    for k in kinds.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+        p = match k {
+            "prompt" | "prompts" => p.with_prompts(true),
+            "tool-arguments" => p.with_tool_arguments(true),
+            "tool-output" => p.with_tool_output(true),
+            "assistant-text" => p.with_assistant_text(true),
+            "all" => ContentPolicy::all().with_max_chars(p.max_chars),
+            "none" => ContentPolicy::none().with_max_chars(p.max_chars),
+            other => {
+                return Err(format!(
+                    "unknown content kind {other:?} (prompt, tool-arguments, tool-output, \
+                     assistant-text, all, none)"
+                ));
+            }
+        };
+    }
+    Ok(p)
+}
+
+pub fn run(args: MapArgs) -> u8 {
+    let opt_in = std::env::var("OTEL_SEMCONV_STABILITY_OPT_IN").ok();
+    let Some(dialect) = dialects::by_name(&args.dialect, opt_in.as_deref()) else {
+        return usage(format!(
+            "unknown dialect {:?} ({})",
+            args.dialect,
+            dialects::NAMES.join(", ")
+        ));
+    };
+    let content = match content_policy(&args.capture, args.max_content_chars) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let (since, until) = match (
+        args.since.as_deref().map(crate::report::date).transpose(),
+        args.until.as_deref().map(crate::report::date).transpose(),
+    ) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(e), _) | (_, Err(e)) => return usage(e),
+    };
+    let timezone = match &args.timezone {
+        Some(tz) => match agentobs_report::time_zone(tz) {
+            Ok(t) => t,
+            Err(e) => return usage(e),
+        },
+        None => agentobs_report::system_time_zone(),
+    };
+    let roots = args.inputs.roots();
+    let (book, tier) = match args.pricing.resolve(&roots) {
+        Ok(p) => p,
+        Err(e) => return usage(e),
+    };
+    let files = match args.inputs.files() {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    let out: Box<dyn Write> = match &args.output {
+        Some(p) => match File::create(p) {
+            Ok(f) => Box::new(BufWriter::with_capacity(1 << 20, f)),
+            Err(e) => return usage(format!("cannot write {}: {e}", p.display())),
+        },
+        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+    };
+    let name = dialect.name().to_owned();
+    let mapper = Mapper::new(dialect, OtlpJsonWriter::new(out))
+        .with_content(content)
+        .with_pricer(BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)));
+    let mut sink = MapSink {
+        mapper,
+        dates: (since, until, timezone),
+        warnings: 0,
+        lines: 0,
+    };
+    let opts = ReadOptions::default()
+        .with_content(content.captures_any())
+        .with_max_line_bytes(args.max_line_bytes);
+    for f in &files {
+        let label = f.path.display().to_string();
+        let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
+            Ok(mut reader) => reader.feed(&mut sink),
+            Err(e) => {
+                eprintln!("warning: {e}");
+                sink.warnings += 1;
+                ControlFlow::Continue(())
+            }
+        });
+        if let Err(w) = read {
+            sink.warning(&w);
+        }
+    }
+    let (warnings, lines) = (sink.warnings, sink.lines);
+    let (writer, stats) = sink.mapper.finish();
+    let written = match writer.finish() {
+        Ok(w) => w,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::OK,
+        Err(e) => {
+            eprintln!("agentobs map: {e}");
+            return exit::FAILED;
+        }
+    };
+    eprintln!(
+        "{} files, {lines} lines, {} events → {name}: {} spans, {} log records, {} metric points \
+         in {} OTLP-JSON lines; {warnings} warnings",
+        files.len(),
+        stats.events,
+        written.spans,
+        written.logs,
+        written.metric_points,
+        written.lines,
+    );
+    if warnings > 0 {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    }
+}
+
+/// Feeds events in the date range to the mapper; prints warnings.
+struct MapSink<D: Dialect, W: Write> {
+    mapper: Mapper<D, OtlpJsonWriter<W>>,
+    dates: (
+        Option<jiff::civil::Date>,
+        Option<jiff::civil::Date>,
+        jiff::tz::TimeZone,
+    ),
+    warnings: u64,
+    lines: u64,
+}
+
+impl<D: Dialect, W: Write> MapSink<D, W> {
+    fn in_range(&self, event: &Event) -> bool {
+        let (since, until, tz) = &self.dates;
+        if since.is_none() && until.is_none() {
+            return true;
+        }
+        let Ok(ts) = jiff::Timestamp::from_millisecond(event.at.unix_millis()) else {
+            return false;
+        };
+        let day = ts.to_zoned(tz.clone()).date();
+        since.is_none_or(|s| day >= s) && until.is_none_or(|u| day <= u)
+    }
+}
+
+impl<D: Dialect, W: Write> EventSink for MapSink<D, W> {
+    fn event(&mut self, event: &Event) -> ControlFlow<()> {
+        if self.in_range(event) {
+            self.mapper.map(event);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn warning(&mut self, w: &Warning) {
+        let label = if w.is_notice() {
+            "notice"
+        } else {
+            self.warnings += 1;
+            "warning"
+        };
+        eprintln!("{label}: {w}");
+    }
+
+    fn end(&mut self, end: &SourceEnd) {
+        self.lines += end.lines;
+        self.mapper.end(end);
+    }
+}

@@ -1,0 +1,14 @@
+//! Exporters for agentobs: records mapped by a dialect (`agentobs-semconv`) to OTLP.
+//!
+//! - [`otlp`]: neutral records to OTLP protocol messages (`opentelemetry-proto` types),
+//!   grouped by resource and scope;
+//! - [`OtlpJsonWriter`]: OTLP-JSON lines, the OpenTelemetry Collector file exporter's format.
+
+#![warn(unreachable_pub, missing_debug_implementations)]
+
+mod jsonl;
+pub mod otlp;
+
+pub use jsonl::{DEFAULT_BATCH, OtlpJsonWriter, WriteStats};
+/// The OTLP protocol types, re-exported.
+pub use opentelemetry_proto::tonic as proto;
