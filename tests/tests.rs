@@ -5,3 +5,4 @@ mod common;
 mod corpus;
 mod harness_neutral;
 mod report;
+mod semconv;

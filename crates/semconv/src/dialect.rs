@@ -146,6 +146,7 @@ impl<D: Dialect + ?Sized> Dialect for Box<D> {
 }
 
 /// The resource most dialects use: `service.name` (the originator, else the harness),
+/// `service.instance.id` (the thread: each session is its own series of metric points),
 /// `service.version` (the harness version), `agentobs.harness`, and
 /// `deployment.environment.name` when the session names an environment.
 pub fn default_resource(ctx: &SessionContext) -> Resource {
@@ -155,6 +156,9 @@ pub fn default_resource(ctx: &SessionContext) -> Resource {
         .clone()
         .unwrap_or_else(|| ctx.harness.as_str().to_owned());
     attributes.push(crate::keys::resource::SERVICE_NAME, service);
+    if let Some(id) = ctx.thread_or_session_id() {
+        attributes.push(crate::keys::resource::SERVICE_INSTANCE_ID, id.to_owned());
+    }
     if let Some(v) = &ctx.app_version {
         attributes.push(crate::keys::resource::SERVICE_VERSION, v.clone());
     }

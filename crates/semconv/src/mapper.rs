@@ -410,10 +410,12 @@ fn new_turn(
     let (trace_id, parent_span_id) = match parent_turn {
         Some(p) => {
             let parent_thread = session.ctx.parent_thread_id.as_deref().unwrap_or(root);
+            // The parent turn's trace when it was seen (a sub-agent of a sub-agent joins
+            // the root's trace), else the one the parent turn derives for itself.
             let trace = known
                 .get(p)
                 .copied()
-                .unwrap_or_else(|| ids::turn_trace(root, p));
+                .unwrap_or_else(|| ids::turn_trace(root, &format!("{parent_thread}/{p}")));
             (trace, Some(ids::turn_span(parent_thread, p)))
         }
         None => (ids::turn_trace(root, &format!("{thread}/{own}")), None),

@@ -121,7 +121,8 @@ impl Dialect for Codex {
     }
 
     /// Codex's resource: `service.name` = the originator (`codex_exec`, …), `service.version`,
-    /// `env`.
+    /// `env`; plus `service.instance.id` (the thread), so each session's delta points are a
+    /// series of their own.
     fn resource(&self, ctx: &SessionContext) -> Resource {
         let mut attributes = AttrList::with_capacity(4);
         let service = ctx
@@ -129,6 +130,9 @@ impl Dialect for Codex {
             .clone()
             .unwrap_or_else(|| ctx.harness.as_str().to_owned());
         attributes.push(res::SERVICE_NAME, service);
+        if let Some(id) = ctx.thread_or_session_id() {
+            attributes.push(res::SERVICE_INSTANCE_ID, id.to_owned());
+        }
         if let Some(v) = &ctx.app_version {
             attributes.push(res::SERVICE_VERSION, v.clone());
         }

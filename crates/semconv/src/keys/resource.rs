@@ -2,6 +2,8 @@
 
 /// `service.name`.
 pub const SERVICE_NAME: &str = "service.name";
+/// `service.instance.id`: the session (thread) the records come from.
+pub const SERVICE_INSTANCE_ID: &str = "service.instance.id";
 /// `service.version`.
 pub const SERVICE_VERSION: &str = "service.version";
 /// `deployment.environment.name`.
