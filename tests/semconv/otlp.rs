@@ -106,3 +106,146 @@ fn the_cli_writes_the_same_lines() {
     assert_eq!(written.metric_points, stats.metric_points);
     assert_eq!(written.lines, 2, "one trace line and one metrics line");
 }
+
+/// One request a receiver got.
+struct Received {
+    path: String,
+    content_type: String,
+    auth: Option<String>,
+    body: Vec<u8>,
+}
+
+/// A minimal OTLP/HTTP receiver on 127.0.0.1: answers `status` to every request, records
+/// them, and stops when the client closes its connections (or after 5 s idle).
+fn receiver(status: u16) -> (String, std::sync::mpsc::Receiver<Received>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        for _ in 0..4 {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                stream
+                    .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                    .unwrap();
+                let mut w = stream.try_clone().unwrap();
+                let mut r = BufReader::new(stream);
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                    let (mut len, mut ct, mut auth) = (0usize, String::new(), None);
+                    loop {
+                        let mut h = String::new();
+                        r.read_line(&mut h).unwrap();
+                        let h = h.trim_end();
+                        if h.is_empty() {
+                            break;
+                        }
+                        let (k, v) = h.split_once(':').unwrap();
+                        match k.to_ascii_lowercase().as_str() {
+                            "content-length" => len = v.trim().parse().unwrap(),
+                            "content-type" => ct = v.trim().to_owned(),
+                            "authorization" => auth = Some(v.trim().to_owned()),
+                            _ => {}
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    r.read_exact(&mut body).unwrap();
+                    let _ = tx.send(Received {
+                        path,
+                        content_type: ct,
+                        auth,
+                        body,
+                    });
+                    let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\n\r\nno");
+                    if w.write_all(reply.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn the_http_exporter_posts_protobuf_and_json_per_signal() {
+    use agentobs::export::{OtlpHttpExporter, Protocol};
+    let files = jsonl_files(&fixture("codex-0.169/tool_fail"));
+    for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson] {
+        let (url, rx) = receiver(200);
+        let headers = [("authorization".to_owned(), "Bearer secret-key".to_owned())];
+        let exporter = OtlpHttpExporter::new(&url, protocol, &headers).unwrap();
+        let mut mapper = Mapper::new(dialect("codex"), exporter);
+        for f in &files {
+            let mut r = agentobs::codex::RolloutReader::open(f, Default::default()).unwrap();
+            let _ = r.feed(&mut mapper);
+        }
+        let (exporter, stats) = mapper.finish();
+        let sent = exporter.finish().unwrap();
+        assert_eq!(sent.logs, stats.logs);
+        assert_eq!(sent.metric_points, stats.metric_points);
+        let got: Vec<Received> = rx.try_iter().collect();
+        let paths: Vec<&str> = got.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["/v1/logs", "/v1/metrics"],
+            "codex: logs and metrics, no spans"
+        );
+        for r in &got {
+            assert_eq!(r.auth.as_deref(), Some("Bearer secret-key"));
+            match protocol {
+                Protocol::HttpProtobuf => {
+                    assert_eq!(r.content_type, "application/x-protobuf");
+                    if r.path == "/v1/logs" {
+                        let req = ExportLogsServiceRequest::decode(r.body.as_slice()).unwrap();
+                        let n: usize = req
+                            .resource_logs
+                            .iter()
+                            .flat_map(|x| &x.scope_logs)
+                            .map(|x| x.log_records.len())
+                            .sum();
+                        assert_eq!(n as u64, stats.logs);
+                    } else {
+                        ExportMetricsServiceRequest::decode(r.body.as_slice()).unwrap();
+                    }
+                }
+                _ => {
+                    assert_eq!(r.content_type, "application/json");
+                    let _: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_refusing_receiver_is_an_error_naming_the_url_and_status() {
+    use agentobs::export::{ExportError, OtlpHttpExporter, Protocol};
+    let (url, _rx) = receiver(415);
+    let mut exporter = OtlpHttpExporter::new(&url, Protocol::HttpJson, &[]).unwrap();
+    let s = map_files(
+        &jsonl_files(&fixture("codex-0.169/plain")),
+        "openinference",
+        ContentPolicy::default(),
+    );
+    for x in s.spans {
+        exporter.span(x);
+    }
+    match exporter.finish() {
+        Err(ExportError::Status { url: u, status, .. }) => {
+            assert_eq!(status, 415);
+            assert!(u.ends_with("/v1/traces"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(OtlpHttpExporter::new("127.0.0.1:4318", Protocol::HttpProtobuf, &[]).is_err());
+}

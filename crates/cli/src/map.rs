@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use agentobs::BookPricer;
 use agentobs_codex::{ReadOptions, RolloutReader, Warning, guard_file};
 use agentobs_cost::ServiceTier;
-use agentobs_export::OtlpJsonWriter;
+use agentobs_export::{OtlpHttpExporter, OtlpJsonWriter, Protocol};
 use agentobs_schema::{Event, EventSink, SourceEnd};
-use agentobs_semconv::{ContentPolicy, Dialect, Mapper, dialects};
+use agentobs_semconv::{
+    ContentPolicy, Dialect, LogRecord, Mapper, MetricPoint, SignalSink, SpanRecord, dialects,
+};
 
 use crate::exit;
 use crate::inputs::InputArgs;
@@ -27,8 +29,23 @@ pub struct MapArgs {
     #[arg(long, value_name = "DIALECT", default_value = "genai")]
     dialect: String,
     /// Write to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE", conflicts_with = "endpoint")]
     output: Option<PathBuf>,
+    /// Send to an OTLP/HTTP receiver instead (`http://127.0.0.1:4318`; `/v1/traces`,
+    /// `/v1/logs` and `/v1/metrics` are appended).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Body encoding for --endpoint: http/protobuf or http/json.
+    #[arg(
+        long,
+        value_name = "PROTOCOL",
+        default_value = "http/protobuf",
+        requires = "endpoint"
+    )]
+    protocol: String,
+    /// Header for --endpoint requests, NAME=VALUE; repeatable. Values are never printed.
+    #[arg(long = "header", value_name = "NAME=VALUE", requires = "endpoint")]
+    headers: Vec<String>,
     /// First date to include (YYYY-MM-DD or YYYYMMDD, in --timezone).
     #[arg(long, value_name = "DATE")]
     since: Option<String>,
@@ -114,15 +131,41 @@ pub fn run(args: MapArgs) -> u8 {
         Ok(f) => f,
         Err(e) => return usage(e),
     };
-    let out: Box<dyn Write> = match &args.output {
-        Some(p) => match File::create(p) {
-            Ok(f) => Box::new(BufWriter::with_capacity(1 << 20, f)),
-            Err(e) => return usage(format!("cannot write {}: {e}", p.display())),
-        },
-        None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+    let out = match &args.endpoint {
+        Some(url) => {
+            let protocol: Protocol = match args.protocol.parse() {
+                Ok(p) => p,
+                Err(e) => return usage(e),
+            };
+            let mut headers = Vec::new();
+            for h in &args.headers {
+                match h.split_once('=') {
+                    Some((k, v)) if !k.trim().is_empty() => {
+                        headers.push((k.trim().to_owned(), v.trim().to_owned()))
+                    }
+                    _ => {
+                        return usage(format!(
+                            "--header wants NAME=VALUE, got {:?}",
+                            h.split('=').next().unwrap_or("")
+                        ));
+                    }
+                }
+            }
+            match OtlpHttpExporter::new(url, protocol, &headers) {
+                Ok(e) => Output::Http(e),
+                Err(e) => return usage(e),
+            }
+        }
+        None => Output::Json(OtlpJsonWriter::new(match &args.output {
+            Some(p) => match File::create(p) {
+                Ok(f) => Box::new(BufWriter::with_capacity(1 << 20, f)),
+                Err(e) => return usage(format!("cannot write {}: {e}", p.display())),
+            },
+            None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
+        })),
     };
     let name = dialect.name().to_owned();
-    let mapper = Mapper::new(dialect, OtlpJsonWriter::new(out))
+    let mapper = Mapper::new(dialect, out)
         .with_content(content)
         .with_pricer(BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)));
     let mut sink = MapSink {
@@ -149,24 +192,42 @@ pub fn run(args: MapArgs) -> u8 {
         }
     }
     let (warnings, lines) = (sink.warnings, sink.lines);
-    let (writer, stats) = sink.mapper.finish();
-    let written = match writer.finish() {
-        Ok(w) => w,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::OK,
-        Err(e) => {
-            eprintln!("agentobs map: {e}");
-            return exit::FAILED;
+    let (out, stats) = sink.mapper.finish();
+    let summary = match out {
+        Output::Json(w) => match w.finish() {
+            Ok(w) => format!(
+                "{} spans, {} log records, {} metric points in {} OTLP-JSON lines",
+                w.spans, w.logs, w.metric_points, w.lines
+            ),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::OK,
+            Err(e) => {
+                eprintln!("agentobs map: {e}");
+                return exit::FAILED;
+            }
+        },
+        Output::Http(mut h) => {
+            h.flush();
+            let sent = h.stats();
+            match h.finish() {
+                Ok(s) => format!(
+                    "{} spans, {} log records, {} metric points sent in {} requests",
+                    s.spans, s.logs, s.metric_points, s.requests
+                ),
+                Err(e) => {
+                    eprintln!(
+                        "agentobs map: {} of {} requests failed; first: {e}",
+                        sent.failed_requests,
+                        sent.failed_requests + sent.requests
+                    );
+                    return exit::FAILED;
+                }
+            }
         }
     };
     eprintln!(
-        "{} files, {lines} lines, {} events → {name}: {} spans, {} log records, {} metric points \
-         in {} OTLP-JSON lines; {warnings} warnings",
+        "{} files, {lines} lines, {} events → {name}: {summary}; {warnings} warnings",
         files.len(),
         stats.events,
-        written.spans,
-        written.logs,
-        written.metric_points,
-        written.lines,
     );
     if warnings > 0 {
         exit::WARNINGS
@@ -175,9 +236,36 @@ pub fn run(args: MapArgs) -> u8 {
     }
 }
 
+/// Where the records go.
+enum Output {
+    Json(OtlpJsonWriter<Box<dyn Write>>),
+    Http(OtlpHttpExporter),
+}
+
+impl SignalSink for Output {
+    fn span(&mut self, span: SpanRecord) {
+        match self {
+            Output::Json(w) => w.span(span),
+            Output::Http(h) => h.span(span),
+        }
+    }
+    fn log(&mut self, log: LogRecord) {
+        match self {
+            Output::Json(w) => w.log(log),
+            Output::Http(h) => h.log(log),
+        }
+    }
+    fn metric(&mut self, point: MetricPoint) {
+        match self {
+            Output::Json(w) => w.metric(point),
+            Output::Http(h) => h.metric(point),
+        }
+    }
+}
+
 /// Feeds events in the date range to the mapper; prints warnings.
-struct MapSink<D: Dialect, W: Write> {
-    mapper: Mapper<D, OtlpJsonWriter<W>>,
+struct MapSink<D: Dialect> {
+    mapper: Mapper<D, Output>,
     dates: (
         Option<jiff::civil::Date>,
         Option<jiff::civil::Date>,
@@ -187,7 +275,7 @@ struct MapSink<D: Dialect, W: Write> {
     lines: u64,
 }
 
-impl<D: Dialect, W: Write> MapSink<D, W> {
+impl<D: Dialect> MapSink<D> {
     fn in_range(&self, event: &Event) -> bool {
         let (since, until, tz) = &self.dates;
         if since.is_none() && until.is_none() {
@@ -201,7 +289,7 @@ impl<D: Dialect, W: Write> MapSink<D, W> {
     }
 }
 
-impl<D: Dialect, W: Write> EventSink for MapSink<D, W> {
+impl<D: Dialect> EventSink for MapSink<D> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
         if self.in_range(event) {
             self.mapper.map(event);

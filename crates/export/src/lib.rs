@@ -2,13 +2,16 @@
 //!
 //! - [`otlp`]: neutral records to OTLP protocol messages (`opentelemetry-proto` types),
 //!   grouped by resource and scope;
-//! - [`OtlpJsonWriter`]: OTLP-JSON lines, the OpenTelemetry Collector file exporter's format.
+//! - [`OtlpJsonWriter`]: OTLP-JSON lines, the OpenTelemetry Collector file exporter's format;
+//! - [`OtlpHttpExporter`]: OTLP/HTTP (protobuf or JSON) to a collector or backend.
 
 #![warn(unreachable_pub, missing_debug_implementations)]
 
+mod http;
 mod jsonl;
 pub mod otlp;
 
+pub use http::{ExportError, OtlpHttpExporter, Protocol, SendStats};
 pub use jsonl::{DEFAULT_BATCH, OtlpJsonWriter, WriteStats};
 /// The OTLP protocol types, re-exported.
 pub use opentelemetry_proto::tonic as proto;

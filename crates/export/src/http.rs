@@ -1,0 +1,317 @@
+//! OTLP/HTTP: mapped records POSTed as protobuf or JSON to `/v1/traces`, `/v1/logs` and
+//! `/v1/metrics`.
+
+use std::time::Duration;
+
+use agentobs_semconv::{LogRecord, MetricPoint, SignalSink, SpanRecord};
+use prost::Message;
+
+use crate::otlp;
+
+/// The encoding of request bodies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// `application/x-protobuf` (the OTLP/HTTP default).
+    #[default]
+    HttpProtobuf,
+    /// `application/json` (OTLP-JSON).
+    HttpJson,
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "http/protobuf" | "binary" => Ok(Protocol::HttpProtobuf),
+            "http/json" | "json" => Ok(Protocol::HttpJson),
+            other => Err(format!(
+                "unknown OTLP/HTTP protocol {other:?} (http/protobuf, http/json)"
+            )),
+        }
+    }
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The endpoint is not an `http://` or `https://` URL.
+    #[error("bad OTLP endpoint {0:?}: expected http://host:port or https://host:port")]
+    Endpoint(String),
+    /// A header could not be used.
+    #[error("bad header {name:?}: {reason}")]
+    Header {
+        /// The header's name (its value is never shown).
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    /// The receiver answered with an error status.
+    #[error("{url}: HTTP {status}: {body}")]
+    Status {
+        /// Where the request went.
+        url: String,
+        /// The status code.
+        status: u16,
+        /// The start of the response body.
+        body: String,
+    },
+    /// The request did not get an answer.
+    #[error("{url}: {reason}")]
+    Transport {
+        /// Where the request went.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A body could not be encoded.
+    #[error("cannot encode an export request: {0}")]
+    Encode(String),
+}
+
+/// What an [`OtlpHttpExporter`] sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SendStats {
+    /// Requests answered with success.
+    pub requests: u64,
+    /// Requests that failed (each counted once; no retries).
+    pub failed_requests: u64,
+    /// Body bytes sent.
+    pub bytes: u64,
+    /// Spans accepted.
+    pub spans: u64,
+    /// Log records accepted.
+    pub logs: u64,
+    /// Metric points accepted.
+    pub metric_points: u64,
+}
+
+/// Sends records to an OTLP/HTTP receiver (an OpenTelemetry Collector, Phoenix, …), batched
+/// per signal, each batch grouped by resource (one per session).
+///
+/// A [`SignalSink`]: a failed request is counted and kept (the first error is returned by
+/// [`finish`](Self::finish)); it does not stop the stream. Defaults: protobuf bodies, batches
+/// of [`DEFAULT_BATCH`](crate::DEFAULT_BATCH) records, a 10 s timeout, no retries.
+#[derive(Debug)]
+pub struct OtlpHttpExporter {
+    client: reqwest::blocking::Client,
+    base: String,
+    protocol: Protocol,
+    headers: reqwest::header::HeaderMap,
+    batch: usize,
+    spans: Vec<SpanRecord>,
+    logs: Vec<LogRecord>,
+    metrics: Vec<MetricPoint>,
+    stats: SendStats,
+    error: Option<ExportError>,
+}
+
+impl OtlpHttpExporter {
+    /// An exporter to `endpoint` (`http://127.0.0.1:4318`: the signal paths are appended, as
+    /// with `OTEL_EXPORTER_OTLP_ENDPOINT`), sending `protocol` bodies with `headers`.
+    pub fn new(
+        endpoint: &str,
+        protocol: Protocol,
+        headers: &[(String, String)],
+    ) -> Result<Self, ExportError> {
+        let base = endpoint.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 8 {
+            return Err(ExportError::Endpoint(endpoint.to_owned()));
+        }
+        let mut map = reqwest::header::HeaderMap::new();
+        for (name, value) in headers {
+            let n = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+                ExportError::Header {
+                    name: name.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+            let mut v =
+                reqwest::header::HeaderValue::from_str(value).map_err(|_| ExportError::Header {
+                    name: name.clone(),
+                    reason: "the value has characters a header cannot carry".into(),
+                })?;
+            v.set_sensitive(true);
+            map.insert(n, v);
+        }
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ExportError::Client(e.to_string()))?;
+        Ok(OtlpHttpExporter {
+            client,
+            base: base.to_owned(),
+            protocol,
+            headers: map,
+            batch: crate::DEFAULT_BATCH,
+            spans: Vec::new(),
+            logs: Vec::new(),
+            metrics: Vec::new(),
+            stats: SendStats::default(),
+            error: None,
+        })
+    }
+
+    /// Sets the records per request (at least 1).
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// Sends everything buffered.
+    pub fn flush(&mut self) {
+        self.flush_spans();
+        self.flush_logs();
+        self.flush_metrics();
+    }
+
+    /// Sends everything buffered; what was sent, or the first error.
+    pub fn finish(mut self) -> Result<SendStats, ExportError> {
+        self.flush();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(self.stats),
+        }
+    }
+
+    /// What was sent so far.
+    pub fn stats(&self) -> SendStats {
+        self.stats
+    }
+
+    fn body<T: Message + serde::Serialize>(&self, request: &T) -> Result<Vec<u8>, ExportError> {
+        match self.protocol {
+            Protocol::HttpProtobuf => Ok(request.encode_to_vec()),
+            Protocol::HttpJson => {
+                serde_json::to_vec(request).map_err(|e| ExportError::Encode(e.to_string()))
+            }
+        }
+    }
+
+    /// POSTs one request; true when accepted.
+    fn send(&mut self, path: &str, body: Result<Vec<u8>, ExportError>) -> bool {
+        let url = format!("{}{path}", self.base);
+        let result = body.and_then(|body| {
+            let len = body.len() as u64;
+            let content_type = match self.protocol {
+                Protocol::HttpProtobuf => "application/x-protobuf",
+                Protocol::HttpJson => "application/json",
+            };
+            let response = self
+                .client
+                .post(&url)
+                .headers(self.headers.clone())
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body)
+                .send()
+                .map_err(|e| ExportError::Transport {
+                    url: url.clone(),
+                    reason: chain(&e),
+                })?;
+            let status = response.status();
+            if status.is_success() {
+                Ok(len)
+            } else {
+                let text = response.text().unwrap_or_default();
+                Err(ExportError::Status {
+                    url: url.clone(),
+                    status: status.as_u16(),
+                    body: text.chars().take(200).collect(),
+                })
+            }
+        });
+        match result {
+            Ok(len) => {
+                self.stats.requests += 1;
+                self.stats.bytes += len;
+                true
+            }
+            Err(e) => {
+                self.stats.failed_requests += 1;
+                self.error.get_or_insert(e);
+                false
+            }
+        }
+    }
+
+    fn flush_spans(&mut self) {
+        if self.spans.is_empty() {
+            return;
+        }
+        let request = otlp::trace_request(&self.spans);
+        let n = self.spans.len() as u64;
+        self.spans.clear();
+        let body = self.body(&request);
+        if self.send("/v1/traces", body) {
+            self.stats.spans += n;
+        }
+    }
+
+    fn flush_logs(&mut self) {
+        if self.logs.is_empty() {
+            return;
+        }
+        let request = otlp::logs_request(&self.logs);
+        let n = self.logs.len() as u64;
+        self.logs.clear();
+        let body = self.body(&request);
+        if self.send("/v1/logs", body) {
+            self.stats.logs += n;
+        }
+    }
+
+    fn flush_metrics(&mut self) {
+        if self.metrics.is_empty() {
+            return;
+        }
+        let request = otlp::metrics_request(&self.metrics);
+        let n = self.metrics.len() as u64;
+        self.metrics.clear();
+        let body = self.body(&request);
+        if self.send("/v1/metrics", body) {
+            self.stats.metric_points += n;
+        }
+    }
+}
+
+/// An error with its causes: `error sending request: connection refused`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = c.source();
+    }
+    out
+}
+
+impl SignalSink for OtlpHttpExporter {
+    fn span(&mut self, span: SpanRecord) {
+        self.spans.push(span);
+        if self.spans.len() >= self.batch {
+            self.flush_spans();
+        }
+    }
+
+    fn log(&mut self, log: LogRecord) {
+        self.logs.push(log);
+        if self.logs.len() >= self.batch {
+            self.flush_logs();
+        }
+    }
+
+    fn metric(&mut self, point: MetricPoint) {
+        self.metrics.push(point);
+        if self.metrics.len() >= self.batch {
+            self.flush_metrics();
+        }
+    }
+}
