@@ -280,3 +280,121 @@ fn service_tier_from_config_then_flag() {
     assert!((cost(&[]) - 0.00925).abs() < 1e-12);
     assert!((cost(&["--service-tier", "flex"]) - 0.00925).abs() < 1e-12);
 }
+
+#[test]
+fn map_writes_otlp_json_per_dialect() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("codex-0.169/tool_approved_by_reviewer");
+    let dir = dir.to_str().unwrap();
+    let lines = |out: &Output| -> Vec<serde_json::Value> {
+        String::from_utf8(out.stdout.clone())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let out = agentobs(&["map", dir], cache.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = lines(&out);
+    assert!(l[0]["resourceSpans"].is_array());
+    let text = serde_json::to_string(&l).unwrap();
+    assert!(text.contains("\"invoke_agent guardian\""));
+    assert!(text.contains("gen_ai.usage.cache_creation.input_tokens"));
+    assert!(text.contains("https://opentelemetry.io/schemas/1.41.0"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("→ genai: 6 spans"), "{stderr}");
+
+    // The ecosystem's switch selects the latest names.
+    let out = Command::new(env!("CARGO_BIN_EXE_agentobs"))
+        .args(["map", dir])
+        .env(
+            "OTEL_SEMCONV_STABILITY_OPT_IN",
+            "http,gen_ai_latest_experimental",
+        )
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("gen_ai.usage.cache_write.input_tokens"));
+    assert!(!text.contains("cache_creation"));
+
+    let out = agentobs(&["map", "--dialect", "codex", dir], cache.path());
+    let text = serde_json::to_string(&lines(&out)).unwrap();
+    assert!(text.contains("codex.turn.token_usage"));
+    assert!(text.contains("\"codex.sse_event\""));
+    assert!(
+        !text.contains("resourceSpans"),
+        "the codex dialect has no spans"
+    );
+
+    let out = agentobs(&["map", "--dialect", "openinference", dir], cache.path());
+    let text = serde_json::to_string(&lines(&out)).unwrap();
+    assert!(text.contains("GUARDRAIL") && text.contains("llm.cost.total"));
+}
+
+#[test]
+fn map_content_capture_dates_and_usage_errors() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("codex-0.169/tool");
+    let dir = dir.to_str().unwrap();
+    let out = agentobs(&["map", dir], cache.path());
+    let plain = String::from_utf8(out.stdout).unwrap();
+    assert!(!plain.contains("gen_ai.tool.call.arguments"));
+    let out = agentobs(
+        &[
+            "map",
+            "--capture",
+            "tool-arguments",
+            "--max-content-chars",
+            "5",
+            dir,
+        ],
+        cache.path(),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("gen_ai.tool.call.arguments"));
+    assert!(text.contains("truncated"));
+    assert!(!text.contains("gen_ai.tool.call.result"));
+
+    // The fixtures ran on 2026-11-25.
+    let out = agentobs(
+        &["map", "--since", "2026-11-26", "--timezone", "UTC", dir],
+        cache.path(),
+    );
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty(), "nothing in range");
+    let out = agentobs(
+        &["map", "--until", "20261125", "--timezone", "UTC", dir],
+        cache.path(),
+    );
+    assert_eq!(out.stdout, plain.as_bytes());
+
+    let file = cache.path().join("out.jsonl");
+    let out = agentobs(&["map", "-o", file.to_str().unwrap(), dir], cache.path());
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), plain);
+
+    for bad in [
+        vec!["map", "--dialect", "langfuse", dir],
+        vec!["map", "--capture", "secrets", dir],
+        vec!["map", "--endpoint", "localhost:4318", dir],
+        vec!["map", "--protocol", "http/json", dir],
+        vec!["map", "--endpoint", "http://127.0.0.1:1", "-o", "x", dir],
+    ] {
+        let out = agentobs(&bad, cache.path());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    let out = agentobs(
+        &["map", "--endpoint", "http://127.0.0.1:1", dir],
+        cache.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an unreachable receiver fails the run"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/v1/traces"));
+}

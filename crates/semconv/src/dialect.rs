@@ -246,6 +246,8 @@ pub struct SessionState {
     pub unpriced_requests: u32,
     /// Turns opened so far (implicit ones included).
     pub turns: u32,
+    /// Turns opened by a `TurnStarted` event.
+    pub started_turns: u32,
     /// A compaction happened since the last model request.
     pub compacted_since_request: bool,
     pub(crate) resource: Arc<Resource>,
@@ -481,6 +483,29 @@ impl MapContext<'_> {
             }
         }
         span.events.sort_by_key(|e| e.time);
+    }
+
+    /// Records a log record without trace context: for dialects that record no spans, whose
+    /// logs would otherwise point at spans that never arrive.
+    pub fn log_detached(
+        &mut self,
+        event_name: impl Into<Key>,
+        time: Timestamp,
+        severity: Severity,
+        attributes: AttrList,
+    ) {
+        self.stats.logs += 1;
+        self.out.log(LogRecord {
+            resource: self.session.resource.clone(),
+            scope: self.shared.scope.clone(),
+            time,
+            event_name: event_name.into(),
+            severity,
+            body: None,
+            attributes,
+            trace_id: None,
+            span_id: None,
+        });
     }
 
     /// Records a log record, in the open turn's trace and span when there is one.

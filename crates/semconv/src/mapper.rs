@@ -164,10 +164,18 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
             if session.turn.is_some() {
                 close_turn(dialect, session, shared, sink, stats);
             }
-            let turn = new_turn(session, event, known_traces);
+            let mut turn = new_turn(session, event, known_traces);
+            if !starts_turn && session.step_start <= event.at {
+                // An implicit turn began with the session's previous step (a prompt, the end
+                // of the previous turn), not with the first event that needs it.
+                turn.start = session.step_start;
+            }
             session.step_start = turn.start;
             session.turn = Some(turn);
             session.turns = session.turns.saturating_add(1);
+            if starts_turn {
+                session.started_turns = session.started_turns.saturating_add(1);
+            }
             let mut cx = MapContext {
                 session,
                 shared,
@@ -268,6 +276,7 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
             requests: 0,
             unpriced_requests: 0,
             turns: 0,
+            started_turns: 0,
             compacted_since_request: false,
             resource: Arc::new(self.dialect.resource(ctx)),
             source: event
@@ -375,12 +384,12 @@ fn thread_key(event: &Event) -> String {
     }
 }
 
-/// Kinds that happen inside a turn: arriving outside one, they open the implicit turn.
+/// Kinds that happen inside a turn: arriving outside one, they open the implicit turn. A
+/// prompt does not: in older rollouts it comes before its turn starts.
 fn in_turn(kind: &EventKind) -> bool {
     matches!(
         kind,
         EventKind::ApiRequest(_)
-            | EventKind::UserPrompt(_)
             | EventKind::ToolDecision(_)
             | EventKind::ToolResult(_)
             | EventKind::TokenUsage(_)

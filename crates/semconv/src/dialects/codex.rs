@@ -174,7 +174,7 @@ impl Dialect for Codex {
                 a.set_opt(k::SANDBOX_POLICY, s.sandbox_policy.clone());
                 a.set(k::MCP_SERVERS, s.mcp_servers.join(","));
                 a.set_opt(k::ACTIVE_PROFILE, s.profile.clone());
-                cx.log(k::CONVERSATION_STARTS, at, Severity::Info, a);
+                cx.log_detached(k::CONVERSATION_STARTS, at, Severity::Info, a);
                 let mut t = metric_tags(ctx);
                 t.push("is_git", bool_str(ctx.git.is_some()));
                 cx.counter(k::METRIC_THREAD_STARTED, "", t, 1.0, at);
@@ -195,7 +195,7 @@ impl Dialect for Codex {
                 } else {
                     Severity::Info
                 };
-                cx.log(k::API_REQUEST, at, sev, a);
+                cx.log_detached(k::API_REQUEST, at, sev, a);
                 let mut t = metric_tags(ctx);
                 t.push(
                     k::TAG_STATUS,
@@ -230,7 +230,7 @@ impl Dialect for Codex {
                 } else {
                     Severity::Info
                 };
-                cx.log(name, at, sev, a);
+                cx.log_detached(name, at, sev, a);
                 let mut t = metric_tags(ctx);
                 t.push(
                     k::TAG_KIND,
@@ -262,7 +262,7 @@ impl Dialect for Codex {
                 a.set_opt(k::SUCCESS, w.success.map(bool_str));
                 a.set_opt(k::ERROR_MESSAGE, w.error.clone());
                 a.set_opt(k::AUTH_CONNECTION_REUSED, w.connection_reused.map(bool_str));
-                cx.log(k::WEBSOCKET_CONNECT, at, Severity::Info, a);
+                cx.log_detached(k::WEBSOCKET_CONNECT, at, Severity::Info, a);
             }
             EventKind::WebSocketRequest(w) => {
                 let mut a = log_attrs(ctx, k::WEBSOCKET_REQUEST, at);
@@ -270,7 +270,7 @@ impl Dialect for Codex {
                 a.set_opt(k::SUCCESS, w.success.map(bool_str));
                 a.set_opt(k::ERROR_MESSAGE, w.error.clone());
                 a.set_opt(k::AUTH_CONNECTION_REUSED, w.connection_reused.map(bool_str));
-                cx.log(k::WEBSOCKET_REQUEST, at, Severity::Info, a);
+                cx.log_detached(k::WEBSOCKET_REQUEST, at, Severity::Info, a);
                 let mut t = metric_tags(ctx);
                 t.push(k::SUCCESS, bool_str(w.success.unwrap_or(w.error.is_none())));
                 cx.counter(k::METRIC_WEBSOCKET_REQUEST, "", t.clone(), 1.0, at);
@@ -293,7 +293,7 @@ impl Dialect for Codex {
                     k::PROMPT,
                     text.map_or_else(|| k::REDACTED.to_owned(), |t| t.into_owned()),
                 );
-                cx.log(k::USER_PROMPT, at, Severity::Info, a);
+                cx.log_detached(k::USER_PROMPT, at, Severity::Info, a);
             }
             EventKind::ToolDecision(d) => {
                 let mut a = log_attrs(ctx, k::TOOL_DECISION, at);
@@ -310,7 +310,7 @@ impl Dialect for Codex {
                         other => other.as_str().to_owned(),
                     }),
                 );
-                cx.log(k::TOOL_DECISION, at, Severity::Info, a);
+                cx.log_detached(k::TOOL_DECISION, at, Severity::Info, a);
             }
             EventKind::ToolResult(r) => {
                 let success = r.success.or(r.reported_success).unwrap_or(true);
@@ -327,7 +327,7 @@ impl Dialect for Codex {
                     a.set(k::OUTPUT, out.into_owned());
                 }
                 a.set(k::MCP_SERVER, r.mcp_server.clone().unwrap_or_default());
-                cx.log(
+                cx.log_detached(
                     k::TOOL_RESULT,
                     at,
                     if success {
@@ -377,13 +377,13 @@ impl Dialect for Codex {
                     t.reasoning_output_tokens.to_string(),
                 );
                 a.set(k::TOOL_TOKEN_COUNT, t.total_tokens().to_string());
-                cx.log(k::SSE_EVENT, at, Severity::Info, a);
+                cx.log_detached(k::SSE_EVENT, at, Severity::Info, a);
             }
             EventKind::TurnCompleted(c) => {
                 if let Some(ttft) = c.time_to_first_token_ms {
                     let mut a = log_attrs(ctx, k::TURN_TTFT, at);
                     a.set(k::DURATION_MS, ttft.to_string());
-                    cx.log(k::TURN_TTFT, at, Severity::Info, a);
+                    cx.log_detached(k::TURN_TTFT, at, Severity::Info, a);
                     cx.histogram(
                         k::METRIC_TURN_TTFT_DURATION,
                         "ms",
@@ -415,7 +415,7 @@ impl Dialect for Codex {
                         a.set(key.clone(), v);
                     }
                 }
-                cx.log(o.name.clone(), at, Severity::Info, a);
+                cx.log_detached(o.name.clone(), at, Severity::Info, a);
             }
             _ => {}
         }
@@ -473,7 +473,13 @@ impl Dialect for Codex {
     /// `codex.conversation.turn.count`: the session's turns.
     fn close_session(&self, cx: &mut MapContext<'_>) {
         let s = cx.session();
-        let (ctx, turns, last) = (s.ctx.clone(), s.turns, s.last);
+        // Codex counts user turns; sources without turn events count the implicit ones.
+        let turns = if s.started_turns > 0 {
+            s.started_turns
+        } else {
+            s.turns
+        };
+        let (ctx, last) = (s.ctx.clone(), s.last);
         if turns > 0 {
             cx.counter(
                 k::METRIC_CONVERSATION_TURN_COUNT,

@@ -476,6 +476,12 @@ impl Dialect for GenAi {
             let a = &mut span.attributes;
             self.usage_attrs(a, &turn.usage);
             turn_attrs(a, turn);
+            // The model may be named only after the turn began (a turn context line).
+            if !a.contains(g::REQUEST_MODEL)
+                && let Some(m) = &ctx.model
+            {
+                a.set(g::REQUEST_MODEL, m.clone());
+            }
             if turn.requests > turn.unpriced_requests {
                 cost_attrs(a, Some(turn.cost));
             }

@@ -89,30 +89,6 @@ impl Dialect for OpenInference {
         let a = &mut span.attributes;
         common(a, ctx, kind);
         a.push(oi::AGENT_NAME, agent);
-        let turn = cx.turn();
-        let started = cx.session().started.as_ref();
-        let meta = json_object(&[
-            ("harness", Some(ctx.harness.as_str())),
-            ("turn_id", turn.and_then(|t| t.turn_id.as_deref())),
-            (
-                "trigger",
-                turn.and_then(|t| t.started.as_ref())
-                    .and_then(|s| s.trigger.as_deref()),
-            ),
-            ("model", ctx.model.as_deref()),
-            (
-                "approval_policy",
-                started.and_then(|s| s.approval_policy.as_deref()),
-            ),
-            (
-                "sandbox_policy",
-                started.and_then(|s| s.sandbox_policy.as_deref()),
-            ),
-            ("subagent", ctx.subagent.as_ref().map(|s| s.kind.as_str())),
-            ("parent_thread_id", ctx.parent_thread_id.as_deref()),
-            ("branch", ctx.git.as_ref().and_then(|g| g.branch.as_deref())),
-        ]);
-        a.push(oi::METADATA, meta);
         cx.open_span(span);
     }
 
@@ -299,12 +275,29 @@ impl Dialect for OpenInference {
                 let Some(id) = cx.turn_span_id() else { return };
                 cx.span_event(id, exception_event(event.at, e));
             }
+            EventKind::StreamEvent(s) if s.error.is_some() => {
+                let Some(id) = cx.turn_span_id() else { return };
+                let mut attrs = AttrList::with_capacity(2);
+                attrs.set_opt(ao::STREAM_EVENT_KIND, s.event_kind.clone());
+                attrs.set_opt(oi::EXCEPTION_MESSAGE, s.error.clone());
+                cx.span_event(
+                    id,
+                    SpanEvent {
+                        name: ao::EVENT_STREAM_ERROR.into(),
+                        time: event.at,
+                        attributes: attrs,
+                    },
+                );
+            }
             _ => {}
         }
     }
 
     fn close_turn(&self, turn: &TurnState, cx: &mut MapContext<'_>) {
+        // Built at the close: the model may be named only after the turn began.
+        let meta = metadata(&cx.session().ctx, turn, cx.session().started.as_ref());
         if let Some(span) = cx.open_span_mut(turn.span_id) {
+            span.attributes.set(oi::METADATA, meta);
             if let Some(e) = &turn.error {
                 span.status = SpanStatus::Error(e.clone());
             }
@@ -314,4 +307,32 @@ impl Dialect for OpenInference {
         }
         cx.close_span(turn.span_id, turn.end());
     }
+}
+
+/// The `metadata` JSON of a turn's span.
+fn metadata(
+    ctx: &SessionContext,
+    turn: &TurnState,
+    started: Option<&agentobs_schema::SessionStarted>,
+) -> String {
+    json_object(&[
+        ("harness", Some(ctx.harness.as_str())),
+        ("turn_id", turn.turn_id.as_deref()),
+        (
+            "trigger",
+            turn.started.as_ref().and_then(|s| s.trigger.as_deref()),
+        ),
+        ("model", ctx.model.as_deref()),
+        (
+            "approval_policy",
+            started.and_then(|s| s.approval_policy.as_deref()),
+        ),
+        (
+            "sandbox_policy",
+            started.and_then(|s| s.sandbox_policy.as_deref()),
+        ),
+        ("subagent", ctx.subagent.as_ref().map(|s| s.kind.as_str())),
+        ("parent_thread_id", ctx.parent_thread_id.as_deref()),
+        ("branch", ctx.git.as_ref().and_then(|g| g.branch.as_deref())),
+    ])
 }

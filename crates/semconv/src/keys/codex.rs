@@ -138,7 +138,8 @@ pub const METRIC_WEBSOCKET_EVENT_DURATION: &str = "codex.websocket.event.duratio
 pub const METRIC_TURN_E2E_DURATION: &str = "codex.turn.e2e_duration_ms";
 /// Histogram (ms): turn time to first token.
 pub const METRIC_TURN_TTFT_DURATION: &str = "codex.turn.ttft.duration_ms";
-/// Histogram (tokens): per-turn token usage by `token_type`.
+/// Histogram (token counts; no unit, as Codex exports it): per-turn token usage by
+/// `token_type`.
 pub const METRIC_TURN_TOKEN_USAGE: &str = "codex.turn.token_usage";
 /// Histogram: tool calls per turn.
 pub const METRIC_TURN_TOOL_CALL: &str = "codex.turn.tool.call";
