@@ -205,6 +205,17 @@ def load_expected(path: str) -> tuple[list[dict[str, Any]], int]:
                                 "status_code": STATUS_NAMES.get(int(status.get("code", 0)), "?"),
                                 "status_message": status.get("message", "") or "",
                                 "events": [e.get("name", "") for e in s.get("events", [])],
+                                "event_details": [
+                                    {
+                                        "name": e.get("name", ""),
+                                        "time_ns": int(e.get("timeUnixNano", 0)),
+                                        "attributes": {kv["key"]: otlp_value(kv["value"]) for kv in e.get("attributes", [])},
+                                    }
+                                    for e in s.get("events", [])
+                                ],
+                                "resource_keys": sorted(res),
+                                "scope": (ss.get("scope") or {}).get("name", ""),
+                                "otel_kind": s.get("kind", 0),
                             }
                         )
     return spans, lines
@@ -410,8 +421,25 @@ def compare_span(exp: dict[str, Any], got: dict[str, Any], counts: Counter, fail
         and abs(dt_to_us(et) - ns_to_us(exp["end_ns"])) <= 1,
         f"expected {exp['start_ns']}..{exp['end_ns']} ns got {got.get('start_time')}..{got.get('end_time')}",
     )
-    gev = [e.get("name") for e in got.get("events") or []]
+    gevents = got.get("events") or []
+    gev = [e.get("name") for e in gevents]
     check("event names", gev == exp["events"], f"expected {exp['events']} got {gev}")
+    for i, (se, ge) in enumerate(zip(exp["event_details"], gevents)):
+        gt = parse_time(ge.get("timestamp"))
+        check(
+            "event time (us)",
+            gt is not None and abs(dt_to_us(gt) - ns_to_us(se["time_ns"])) <= 1,
+            f"event {i} {se['name']}: expected {se['time_ns']} ns got {ge.get('timestamp')}",
+        )
+        ga = ge.get("attributes") or {}
+        for k, v in se["attributes"].items():
+            check(
+                "event attributes round-trip",
+                same_value(v, ga.get(k, MISSING)),
+                f"event {i} {se['name']}: {k}: sent {show(v)} got {show(ga.get(k, MISSING))}",
+            )
+        for k in sorted(set(ga) - set(se["attributes"])):
+            notes[f"Phoenix added event attribute `{k}` = {json.dumps(ga[k])} on `{se['name']}` events"] += 1
     sess = exp["attributes"].get("session.id")
     check(
         "session.id present and equal",
@@ -560,7 +588,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             names.append(name)
     for name in names:
         t, p = counts[(name, "total")], counts[(name, "pass")]
-        rep.row(name, f"{t}/{t} spans" if not name.startswith("other") else f"{t}/{t} attributes", f"{p}/{t}", p == t)
+        unit = "attributes" if "attributes" in name else ("events" if name.startswith("event time") else "spans")
+        rep.row(name, f"{t}/{t} {unit}", f"{p}/{t}", p == t)
         ok_all &= p == t
 
     rep.table("Phoenix round-trip checks (expectation = agentobs --output OTLP-JSON)")
@@ -570,10 +599,41 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  - {f}")
         if len(fails) > 200:
             print(f"  ... and {len(fails) - 200} more")
+    # How Phoenix stored values and what it did not keep (informative).
+    n_int = n_int_ok = n_dbl = n_dbl_exact = 0
+    max_diff = 0.0
+    for project, exp_spans in by_project.items():
+        got_by_id = {(g.get("context") or {}).get("span_id"): g for g in stored.get(project, [])}
+        for e in exp_spans:
+            g = (got_by_id.get(e["span_id"]) or {}).get("attributes") or {}
+            for k, t in e["types"].items():
+                if k not in g:
+                    continue
+                if t == "intValue":
+                    n_int += 1
+                    n_int_ok += type(g[k]) is int
+                elif t == "doubleValue":
+                    n_dbl += 1
+                    if isinstance(g[k], (int, float)):
+                        n_dbl_exact += float(g[k]) == e["attributes"][k]
+                        max_diff = max(max_diff, abs(float(g[k]) - e["attributes"][k]))
+    notes[f"intValue attributes came back as JSON integers: {n_int_ok}/{n_int}"] += 0
+    notes[f"doubleValue attributes came back bit-exact: {n_dbl_exact}/{n_dbl} (max |diff| {max_diff:g})"] += 0
+    res_keys = sorted({k for e in expected for k in e["resource_keys"]})
+    notes[
+        "resource attributes (" + ", ".join(res_keys) + ") and the scope name are not kept: "
+        "the spans API has no resource; only openinference.project.name would pick the project"
+    ] += 0
+    kinds = Counter(e["otel_kind"] for e in expected)
+    kind_names = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
+    notes[
+        "OTel SpanKind (sent " + ", ".join(f"{kind_names.get(k, k)}={v}" for k, v in sorted(kinds.items())) + ") and trace flags "
+        "are not kept; Phoenix's span_kind is openinference.span.kind"
+    ] += 0
     if notes:
         print("\nNotes (what Phoenix changed on purpose, not failures):")
         for n, c in sorted(notes.items()):
-            print(f"  - {n}: {c} span(s)")
+            print(f"  - {n}: {c} span(s)" if c else f"  - {n}")
 
     # Phoenix's own token totals and cost (computed from its model price table).
     try:
