@@ -43,7 +43,7 @@ impl Dialect for Acme {
                 if let Some(cost) = cx.cost() {
                     let mut a = AttrList::new();
                     a.set_opt("model", event.ctx.model.clone());
-                    cx.counter("acme.cost_usd", "USD", a, cost.total_usd(), event.at);
+                    cx.counter("acme.cost_usd", "USD", &a, cost.total_usd(), event.at);
                 }
             }
             _ => {}

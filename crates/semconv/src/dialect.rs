@@ -393,7 +393,8 @@ impl MapContext<'_> {
             kind,
             start: start.min(end),
             end,
-            attributes: AttrList::new(),
+            // Room for a chat span's attributes without growing.
+            attributes: AttrList::with_capacity(24),
             events: Vec::new(),
             links: Vec::new(),
             status: SpanStatus::Unset,
@@ -546,23 +547,23 @@ impl MapContext<'_> {
         });
     }
 
-    /// Adds `value` to counter `name`.
+    /// Adds `value` to counter `name` (the series of `attributes`, copied only when new).
     pub fn counter(
         &mut self,
         name: impl Into<Key>,
         unit: impl Into<Key>,
-        attributes: AttrList,
+        attributes: &AttrList,
         value: f64,
         time: Timestamp,
     ) {
-        self.session.metrics.record(Measurement {
-            name: name.into(),
-            unit: unit.into(),
-            instrument: MeasuredWith::Counter,
+        self.session.metrics.record(
+            name.into(),
+            unit.into(),
+            MeasuredWith::Counter,
             attributes,
             value,
             time,
-        });
+        );
     }
 
     /// Records `value` in histogram `name` with explicit bucket `bounds`.
@@ -571,17 +572,29 @@ impl MapContext<'_> {
         name: impl Into<Key>,
         unit: impl Into<Key>,
         bounds: &'static [f64],
-        attributes: AttrList,
+        attributes: &AttrList,
         value: f64,
         time: Timestamp,
     ) {
-        self.session.metrics.record(Measurement {
-            name: name.into(),
-            unit: unit.into(),
-            instrument: MeasuredWith::Histogram(bounds),
+        self.session.metrics.record(
+            name.into(),
+            unit.into(),
+            MeasuredWith::Histogram(bounds),
             attributes,
             value,
             time,
-        });
+        );
+    }
+
+    /// Records a [`Measurement`].
+    pub fn measure(&mut self, m: &Measurement) {
+        self.session.metrics.record(
+            m.name.clone(),
+            m.unit.clone(),
+            m.instrument,
+            &m.attributes,
+            m.value,
+            m.time,
+        );
     }
 }

@@ -16,6 +16,8 @@ use crate::record::{SignalSink, SpanStatus};
 /// Most sessions open at once before the least recently active is closed. Default 4096.
 pub const DEFAULT_MAX_OPEN_SESSIONS: usize = 4096;
 
+type Fast = std::hash::BuildHasherDefault<crate::metrics::FastHasher>;
+
 /// Most turn-to-trace entries remembered for nesting sub-agents under their parents.
 const MAX_KNOWN_TRACES: usize = 65_536;
 
@@ -36,8 +38,8 @@ pub struct Mapper<D, S> {
     sink: S,
     shared: Shared,
     pricer: Box<dyn Pricer>,
-    sessions: HashMap<String, SessionState>,
-    known_traces: HashMap<String, crate::record::TraceId>,
+    sessions: HashMap<String, SessionState, Fast>,
+    known_traces: HashMap<String, crate::record::TraceId, Fast>,
     max_open_sessions: usize,
     stats: MapStats,
 }
@@ -67,8 +69,8 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
             sink,
             shared,
             pricer: Box::new(NoPrices),
-            sessions: HashMap::new(),
-            known_traces: HashMap::new(),
+            sessions: HashMap::default(),
+            known_traces: HashMap::default(),
             max_open_sessions: DEFAULT_MAX_OPEN_SESSIONS,
             stats: MapStats::default(),
         }
@@ -133,12 +135,12 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
         let event = event.as_ref();
         self.stats.events += 1;
         let key = thread_key(event);
-        if !self.sessions.contains_key(&key) {
+        if !self.sessions.contains_key(key.as_ref()) {
             if self.sessions.len() >= self.max_open_sessions {
                 self.evict_one();
             }
             let session = self.new_session(&key, event);
-            self.sessions.insert(key.clone(), session);
+            self.sessions.insert(key.clone().into_owned(), session);
         }
         let Mapper {
             dialect,
@@ -150,7 +152,7 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
             stats,
             ..
         } = self;
-        let Some(session) = sessions.get_mut(&key) else {
+        let Some(session) = sessions.get_mut(key.as_ref()) else {
             return;
         };
         if !Arc::ptr_eq(&session.ctx, &event.ctx) {
@@ -374,13 +376,13 @@ impl<D: Dialect, S: SignalSink> EventSink for Mapper<D, S> {
 }
 
 /// The key a session is tracked by.
-fn thread_key(event: &Event) -> String {
+fn thread_key(event: &Event) -> std::borrow::Cow<'_, str> {
     if let Some(id) = event.ctx.thread_or_session_id() {
-        return id.to_owned();
+        return id.into();
     }
     match &event.src {
-        Some(src) => format!("file:{}", src.path),
-        None => "anonymous".to_owned(),
+        Some(src) => format!("file:{}", src.path).into(),
+        None => "anonymous".into(),
     }
 }
 
@@ -403,7 +405,7 @@ fn in_turn(kind: &EventKind) -> bool {
 fn new_turn(
     session: &SessionState,
     event: &Event,
-    known: &mut HashMap<String, crate::record::TraceId>,
+    known: &mut HashMap<String, crate::record::TraceId, Fast>,
 ) -> TurnState {
     let started = match &event.kind {
         EventKind::TurnStarted(s) => Some(s.clone()),

@@ -1,14 +1,13 @@
 //! Metric aggregation: measurements a dialect records, folded into points per series.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use agentobs_schema::Timestamp;
 
 use crate::record::{
-    AttrList, HistogramValue, Instrument, InstrumentationScope, Key, MetricPoint, PointValue,
-    Resource, Temporality,
+    AttrList, AttrValue, HistogramValue, Instrument, InstrumentationScope, Key, MetricPoint,
+    PointValue, Resource, Temporality,
 };
 
 /// One measurement, before aggregation.
@@ -50,30 +49,121 @@ struct Series {
 /// The series of one session, in first-seen order.
 #[derive(Debug, Default)]
 pub(crate) struct Aggregator {
-    index: HashMap<String, usize>,
+    /// Series indices by a hash of (name, attributes); equal hashes are compared in full.
+    index: HashMap<u64, Vec<usize>, std::hash::BuildHasherDefault<Prehashed>>,
     series: Vec<Series>,
-    key: String,
+}
+
+/// A word-at-a-time hash (FxHash's mixing step) over the name and every attribute, without
+/// formatting anything. Equal hashes are compared in full, so collisions cost time only.
+fn series_hash(name: &str, attrs: &AttrList) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h: u64 = 0;
+    let mut word = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let eat = |bytes: &[u8], word: &mut dyn FnMut(u64)| {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            word(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        let mut b = [0u8; 8];
+        if let Some(dst) = b.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        word(u64::from_le_bytes(b) ^ (bytes.len() as u64).rotate_left(56));
+    };
+    eat(name.as_bytes(), &mut word);
+    for kv in attrs {
+        eat(kv.key.as_bytes(), &mut word);
+        match &kv.value {
+            AttrValue::Str(s) => eat(s.as_bytes(), &mut word),
+            AttrValue::Bool(b) => word(u64::from(*b)),
+            AttrValue::Int(i) => word(*i as u64),
+            AttrValue::Double(d) => word(d.to_bits()),
+            AttrValue::StrArray(v) => {
+                for s in v {
+                    eat(s.as_bytes(), &mut word);
+                }
+            }
+        }
+    }
+    h
+}
+
+/// A fast, non-cryptographic hasher for the mapper's maps (session ids, turn ids): FxHash's
+/// mixing a word at a time. Keys come from the harness's own files; the maps are bounded.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        let mut b = [0u8; 8];
+        if let Some(dst) = b.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+    }
+}
+
+/// Hashes the already-hashed series keys as they are.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
 impl Aggregator {
-    pub(crate) fn record(&mut self, m: Measurement) {
-        if !m.value.is_finite() {
+    /// Adds one measurement; `attributes` are copied only for a new series.
+    pub(crate) fn record(
+        &mut self,
+        name: Key,
+        unit: Key,
+        instrument: MeasuredWith,
+        attributes: &AttrList,
+        value: f64,
+        time: Timestamp,
+    ) {
+        if !value.is_finite() {
             return;
         }
-        self.key.clear();
-        self.key.push_str(&m.name);
-        for kv in &m.attributes {
-            let _ = write!(self.key, "\u{0}{}={}", kv.key, kv.value);
-        }
-        if let Some(&i) = self.index.get(&self.key) {
-            if let Some(s) = self.series.get_mut(i) {
-                s.time = s.time.max(m.time);
-                s.start = s.start.min(m.time);
-                add(&mut s.value, m.value);
+        let hash = series_hash(&name, attributes);
+        let bucket = self.index.entry(hash).or_default();
+        for &i in bucket.iter() {
+            if let Some(s) = self.series.get_mut(i)
+                && s.name == name
+                && s.attributes == *attributes
+            {
+                s.time = s.time.max(time);
+                s.start = s.start.min(time);
+                add(&mut s.value, value);
+                return;
             }
-            return;
         }
-        let mut value = match m.instrument {
+        let mut point = match instrument {
             MeasuredWith::Counter => PointValue::Sum(0.0),
             MeasuredWith::Histogram(bounds) => PointValue::Histogram(HistogramValue {
                 count: 0,
@@ -84,16 +174,22 @@ impl Aggregator {
                 bucket_counts: vec![0; bounds.len() + 1],
             }),
         };
-        add(&mut value, m.value);
-        self.index.insert(self.key.clone(), self.series.len());
+        add(&mut point, value);
+        bucket.push(self.series.len());
         self.series.push(Series {
-            name: m.name,
-            unit: m.unit,
-            attributes: m.attributes,
-            start: m.time,
-            time: m.time,
-            value,
+            name,
+            unit,
+            attributes: attributes.clone(),
+            start: time,
+            time,
+            value: point,
         });
+    }
+
+    /// Adds a [`Measurement`].
+    #[cfg(test)]
+    pub(crate) fn record_measurement(&mut self, m: Measurement) {
+        self.record(m.name, m.unit, m.instrument, &m.attributes, m.value, m.time);
     }
 
     /// Every series as a point; the aggregator is empty afterwards.
@@ -149,7 +245,7 @@ mod tests {
         static BOUNDS: [f64; 3] = [1.0, 4.0, 16.0];
         let mut agg = Aggregator::default();
         for (v, t) in [(1.0, 5), (4.5, 3), (100.0, 9), (0.5, 7)] {
-            agg.record(Measurement {
+            agg.record_measurement(Measurement {
                 name: "m".into(),
                 unit: "{token}".into(),
                 instrument: MeasuredWith::Histogram(&BOUNDS),

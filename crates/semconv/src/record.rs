@@ -92,6 +92,12 @@ impl From<&String> for AttrValue {
     }
 }
 
+impl From<Cow<'static, str>> for AttrValue {
+    fn from(s: Cow<'static, str>) -> Self {
+        AttrValue::Str(s)
+    }
+}
+
 impl From<bool> for AttrValue {
     fn from(v: bool) -> Self {
         AttrValue::Bool(v)

@@ -177,7 +177,7 @@ impl Dialect for Codex {
                 cx.log_detached(k::CONVERSATION_STARTS, at, Severity::Info, a);
                 let mut t = metric_tags(ctx);
                 t.push("is_git", bool_str(ctx.git.is_some()));
-                cx.counter(k::METRIC_THREAD_STARTED, "", t, 1.0, at);
+                cx.counter(k::METRIC_THREAD_STARTED, "", &t, 1.0, at);
             }
             EventKind::ApiRequest(r) => {
                 let mut a = log_attrs(ctx, k::API_REQUEST, at);
@@ -202,13 +202,13 @@ impl Dialect for Codex {
                     r.status_code.map_or("none".to_owned(), |s| s.to_string()),
                 );
                 t.push(k::SUCCESS, bool_str(!failed));
-                cx.counter(k::METRIC_API_REQUEST, "", t.clone(), 1.0, at);
+                cx.counter(k::METRIC_API_REQUEST, "", &t, 1.0, at);
                 if let Some(d) = r.duration_ms {
                     cx.histogram(
                         k::METRIC_API_REQUEST_DURATION,
                         "ms",
                         &k::DEFAULT_BUCKETS,
-                        t,
+                        &t,
                         ms(d),
                         at,
                     );
@@ -247,9 +247,9 @@ impl Dialect for Codex {
                 } else {
                     (k::METRIC_SSE_EVENT, k::METRIC_SSE_EVENT_DURATION)
                 };
-                cx.counter(count, "", t.clone(), 1.0, at);
+                cx.counter(count, "", &t, 1.0, at);
                 if let Some(d) = s.duration_ms {
-                    cx.histogram(duration, "ms", &k::DEFAULT_BUCKETS, t, ms(d), at);
+                    cx.histogram(duration, "ms", &k::DEFAULT_BUCKETS, &t, ms(d), at);
                 }
             }
             EventKind::WebSocketConnect(w) => {
@@ -273,13 +273,13 @@ impl Dialect for Codex {
                 cx.log_detached(k::WEBSOCKET_REQUEST, at, Severity::Info, a);
                 let mut t = metric_tags(ctx);
                 t.push(k::SUCCESS, bool_str(w.success.unwrap_or(w.error.is_none())));
-                cx.counter(k::METRIC_WEBSOCKET_REQUEST, "", t.clone(), 1.0, at);
+                cx.counter(k::METRIC_WEBSOCKET_REQUEST, "", &t, 1.0, at);
                 if let Some(d) = w.duration_ms {
                     cx.histogram(
                         k::METRIC_WEBSOCKET_REQUEST_DURATION,
                         "ms",
                         &k::DEFAULT_BUCKETS,
-                        t,
+                        &t,
                         ms(d),
                         at,
                     );
@@ -348,13 +348,13 @@ impl Dialect for Codex {
                 {
                     t.push(k::TAG_SANDBOX_POLICY, sanitize(p));
                 }
-                cx.counter(k::METRIC_TOOL_CALL, "", t.clone(), 1.0, at);
+                cx.counter(k::METRIC_TOOL_CALL, "", &t, 1.0, at);
                 if let Some(d) = r.duration_ms {
                     cx.histogram(
                         k::METRIC_TOOL_CALL_DURATION,
                         "ms",
                         &k::DEFAULT_BUCKETS,
-                        t,
+                        &t,
                         ms(d),
                         at,
                     );
@@ -388,14 +388,14 @@ impl Dialect for Codex {
                         k::METRIC_TURN_TTFT_DURATION,
                         "ms",
                         &k::DEFAULT_BUCKETS,
-                        metric_tags(ctx),
+                        &metric_tags(ctx),
                         ms(ttft),
                         at,
                     );
                 }
             }
             EventKind::Compaction(_) => {
-                cx.counter(k::METRIC_TASK_COMPACT, "", metric_tags(ctx), 1.0, at);
+                cx.counter(k::METRIC_TASK_COMPACT, "", &metric_tags(ctx), 1.0, at);
             }
             EventKind::GuardianReview(r) => {
                 let mut t = metric_tags(ctx);
@@ -403,7 +403,7 @@ impl Dialect for Codex {
                 if let Some(l) = &r.risk_level {
                     t.push(k::TAG_RISK_LEVEL, sanitize(l));
                 }
-                cx.counter(k::METRIC_GUARDIAN_REVIEW, "", t, 1.0, at);
+                cx.counter(k::METRIC_GUARDIAN_REVIEW, "", &t, 1.0, at);
             }
             EventKind::Other(o) if o.name.starts_with("codex.") => {
                 // A Codex event the schema does not model (from Codex's own OTLP): passed
@@ -436,7 +436,7 @@ impl Dialect for Codex {
             k::METRIC_TURN_E2E_DURATION,
             "ms",
             &k::DEFAULT_BUCKETS,
-            tags.clone(),
+            &tags,
             e2e,
             end,
         );
@@ -455,7 +455,7 @@ impl Dialect for Codex {
                 k::METRIC_TURN_TOKEN_USAGE,
                 "",
                 &k::DEFAULT_BUCKETS,
-                t,
+                &t,
                 v as f64,
                 end,
             );
@@ -464,7 +464,7 @@ impl Dialect for Codex {
             k::METRIC_TURN_TOOL_CALL,
             "",
             &k::DEFAULT_BUCKETS,
-            tags,
+            &tags,
             f64::from(turn.tool_calls),
             end,
         );
@@ -484,7 +484,7 @@ impl Dialect for Codex {
             cx.counter(
                 k::METRIC_CONVERSATION_TURN_COUNT,
                 "",
-                metric_tags(&ctx),
+                &metric_tags(&ctx),
                 f64::from(turns),
                 last,
             );

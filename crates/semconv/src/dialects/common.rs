@@ -1,5 +1,6 @@
 //! Helpers the dialects share: names from the session context, JSON text.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use agentobs_schema::{Harness, SessionContext};
@@ -27,11 +28,21 @@ pub fn agent_name(ctx: &SessionContext) -> &str {
 /// `gen_ai.provider.name`: the session's provider in the GenAI vocabulary (`openai`,
 /// `anthropic`, `gcp.gemini`, `azure.ai.openai`, …); a provider the vocabulary lacks is kept
 /// as the harness names it. Without one, the harness's own provider (`openai` for Codex).
-pub fn genai_provider(ctx: &SessionContext) -> String {
+pub fn genai_provider(ctx: &SessionContext) -> Cow<'static, str> {
     let Some(p) = ctx.model_provider.as_deref() else {
-        return harness_provider(&ctx.harness).to_owned();
+        return harness_provider(&ctx.harness).into();
     };
-    match p.to_ascii_lowercase().as_str() {
+    if let Some(known) = known_provider(p) {
+        return known.into();
+    }
+    match known_provider(&p.to_ascii_lowercase()) {
+        Some(known) => known.into(),
+        None => p.to_owned().into(),
+    }
+}
+
+fn known_provider(p: &str) -> Option<&'static str> {
+    Some(match p {
         "openai" => "openai",
         "anthropic" => "anthropic",
         "azure" | "azure_openai" | "azure.ai.openai" => "azure.ai.openai",
@@ -45,15 +56,14 @@ pub fn genai_provider(ctx: &SessionContext) -> String {
         "cohere" => "cohere",
         "perplexity" => "perplexity",
         "moonshot" | "moonshot_ai" => "moonshot_ai",
-        _ => return p.to_owned(),
-    }
-    .to_owned()
+        _ => return None,
+    })
 }
 
 /// `llm.provider` and `llm.system` in the OpenInference vocabulary.
 pub fn openinference_provider(ctx: &SessionContext) -> (String, String) {
     let genai = genai_provider(ctx);
-    let pair = match genai.as_str() {
+    let pair = match genai.as_ref() {
         "openai" => ("openai", "openai"),
         "anthropic" => ("anthropic", "anthropic"),
         "azure.ai.openai" => ("azure", "openai"),
@@ -66,7 +76,7 @@ pub fn openinference_provider(ctx: &SessionContext) -> (String, String) {
         "cohere" => ("cohere", "cohere"),
         "perplexity" => ("perplexity", "perplexity"),
         "moonshot_ai" => ("moonshot", "moonshot"),
-        _ => return (genai.clone(), genai),
+        _ => return (genai.to_string(), genai.into_owned()),
     };
     (pair.0.to_owned(), pair.1.to_owned())
 }

@@ -164,7 +164,7 @@ impl GenAi {
                     usage.reasoning_output_tokens,
                 ),
             ] {
-                cx.counter(name, "{token}", base.clone(), v as f64, at);
+                cx.counter(name, "{token}", &base, v as f64, at);
             }
             for (name, v) in [
                 (
@@ -180,7 +180,7 @@ impl GenAi {
                     name,
                     "{token}",
                     &g::TOKEN_USAGE_BUCKETS,
-                    base.clone(),
+                    &base,
                     v as f64,
                     at,
                 );
@@ -189,34 +189,35 @@ impl GenAi {
                 latest::METRIC_INFERENCE_DURATION,
                 "s",
                 &g::DURATION_BUCKETS,
-                base,
+                &base,
                 secs,
                 at,
             );
         } else {
-            for (ty, v) in [
-                ("input", u.usage.input_tokens),
-                ("output", u.usage.output_tokens),
-            ] {
-                let mut a = base.clone();
-                a.push(g::TOKEN_TYPE, ty);
-                cx.histogram(
-                    g::METRIC_CLIENT_TOKEN_USAGE,
-                    "{token}",
-                    &g::TOKEN_USAGE_BUCKETS,
-                    a,
-                    v as f64,
-                    at,
-                );
-            }
             cx.histogram(
                 g::METRIC_CLIENT_OPERATION_DURATION,
                 "s",
                 &g::DURATION_BUCKETS,
-                base,
+                &base,
                 secs,
                 at,
             );
+            // One list for both token types: the series copies it only when new.
+            let mut a = base;
+            for (ty, v) in [
+                ("input", u.usage.input_tokens),
+                ("output", u.usage.output_tokens),
+            ] {
+                a.set(g::TOKEN_TYPE, ty);
+                cx.histogram(
+                    g::METRIC_CLIENT_TOKEN_USAGE,
+                    "{token}",
+                    &g::TOKEN_USAGE_BUCKETS,
+                    &a,
+                    v as f64,
+                    at,
+                );
+            }
         }
     }
 
@@ -270,7 +271,7 @@ impl GenAi {
                 seconds(event.at.millis_since(start)),
             )
         };
-        cx.histogram(metric, "s", &g::DURATION_BUCKETS, a, secs, event.at);
+        cx.histogram(metric, "s", &g::DURATION_BUCKETS, &a, secs, event.at);
     }
 
     fn tool(&self, event: &Event, r: &agentobs_schema::ToolResult, cx: &mut MapContext<'_>) {
@@ -319,7 +320,7 @@ impl GenAi {
             g::METRIC_CLIENT_OPERATION_DURATION
         };
         let secs = seconds(event.at.millis_since(start));
-        cx.histogram(metric, "s", &g::DURATION_BUCKETS, a, secs, event.at);
+        cx.histogram(metric, "s", &g::DURATION_BUCKETS, &a, secs, event.at);
     }
 }
 
@@ -501,7 +502,7 @@ impl Dialect for GenAi {
             g::METRIC_CLIENT_OPERATION_DURATION
         };
         let secs = seconds(end.millis_since(turn.start));
-        cx.histogram(metric, "s", &g::DURATION_BUCKETS, a, secs, end);
+        cx.histogram(metric, "s", &g::DURATION_BUCKETS, &a, secs, end);
     }
 }
 
