@@ -57,39 +57,47 @@ pub(crate) struct Aggregator {
 /// A word-at-a-time hash (FxHash's mixing step) over the name and every attribute, without
 /// formatting anything. Equal hashes are compared in full, so collisions cost time only.
 fn series_hash(name: &str, attrs: &AttrList) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h: u64 = 0;
-    let mut word = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    let eat = |bytes: &[u8], word: &mut dyn FnMut(u64)| {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            word(u64::from_le_bytes(b));
-        }
-        let rest = chunks.remainder();
-        let mut b = [0u8; 8];
-        if let Some(dst) = b.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        word(u64::from_le_bytes(b) ^ (bytes.len() as u64).rotate_left(56));
-    };
-    eat(name.as_bytes(), &mut word);
+    mix_bytes(&mut h, name.as_bytes());
     for kv in attrs {
-        eat(kv.key.as_bytes(), &mut word);
+        mix_bytes(&mut h, kv.key.as_bytes());
         match &kv.value {
-            AttrValue::Str(s) => eat(s.as_bytes(), &mut word),
-            AttrValue::Bool(b) => word(u64::from(*b)),
-            AttrValue::Int(i) => word(*i as u64),
-            AttrValue::Double(d) => word(d.to_bits()),
+            AttrValue::Str(s) => mix_bytes(&mut h, s.as_bytes()),
+            AttrValue::Bool(b) => mix(&mut h, u64::from(*b)),
+            AttrValue::Int(i) => mix(&mut h, *i as u64),
+            AttrValue::Double(d) => mix(&mut h, d.to_bits()),
             AttrValue::StrArray(v) => {
                 for s in v {
-                    eat(s.as_bytes(), &mut word);
+                    mix_bytes(&mut h, s.as_bytes());
                 }
             }
         }
     }
     h
+}
+
+#[inline]
+fn mix(h: &mut u64, w: u64) {
+    *h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+}
+
+#[inline]
+fn mix_bytes(h: &mut u64, bytes: &[u8]) {
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        mix(h, u64::from_le_bytes(b));
+    }
+    let rest = chunks.remainder();
+    let mut b = [0u8; 8];
+    if let Some(dst) = b.get_mut(..rest.len()) {
+        dst.copy_from_slice(rest);
+    }
+    mix(
+        h,
+        u64::from_le_bytes(b) ^ (bytes.len() as u64).rotate_left(56),
+    );
 }
 
 /// A fast, non-cryptographic hasher for the mapper's maps (session ids, turn ids): FxHash's
@@ -102,19 +110,7 @@ impl std::hash::Hasher for FastHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
-        }
-        let rest = chunks.remainder();
-        let mut b = [0u8; 8];
-        if let Some(dst) = b.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-        }
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        mix_bytes(&mut self.0, bytes);
     }
 }
 
