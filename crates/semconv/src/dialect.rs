@@ -91,59 +91,39 @@ pub trait Dialect {
     }
 }
 
-impl<D: Dialect + ?Sized> Dialect for &D {
-    fn map(&self, event: &Event, cx: &mut MapContext<'_>) {
-        (**self).map(event, cx)
-    }
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn scope(&self) -> InstrumentationScope {
-        (**self).scope()
-    }
-    fn resource(&self, ctx: &SessionContext) -> Resource {
-        (**self).resource(ctx)
-    }
-    fn temporality(&self) -> Temporality {
-        (**self).temporality()
-    }
-    fn open_turn(&self, cx: &mut MapContext<'_>) {
-        (**self).open_turn(cx)
-    }
-    fn close_turn(&self, turn: &TurnState, cx: &mut MapContext<'_>) {
-        (**self).close_turn(turn, cx)
-    }
-    fn close_session(&self, cx: &mut MapContext<'_>) {
-        (**self).close_session(cx)
-    }
+/// Dialects behind a pointer forward every method to the dialect they point to.
+macro_rules! forward_through_pointer {
+    ($($ptr:ty),+) => {$(
+        impl<D: Dialect + ?Sized> Dialect for $ptr {
+            fn map(&self, event: &Event, cx: &mut MapContext<'_>) {
+                (**self).map(event, cx)
+            }
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+            fn scope(&self) -> InstrumentationScope {
+                (**self).scope()
+            }
+            fn resource(&self, ctx: &SessionContext) -> Resource {
+                (**self).resource(ctx)
+            }
+            fn temporality(&self) -> Temporality {
+                (**self).temporality()
+            }
+            fn open_turn(&self, cx: &mut MapContext<'_>) {
+                (**self).open_turn(cx)
+            }
+            fn close_turn(&self, turn: &TurnState, cx: &mut MapContext<'_>) {
+                (**self).close_turn(turn, cx)
+            }
+            fn close_session(&self, cx: &mut MapContext<'_>) {
+                (**self).close_session(cx)
+            }
+        }
+    )+};
 }
 
-impl<D: Dialect + ?Sized> Dialect for Box<D> {
-    fn map(&self, event: &Event, cx: &mut MapContext<'_>) {
-        (**self).map(event, cx)
-    }
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn scope(&self) -> InstrumentationScope {
-        (**self).scope()
-    }
-    fn resource(&self, ctx: &SessionContext) -> Resource {
-        (**self).resource(ctx)
-    }
-    fn temporality(&self) -> Temporality {
-        (**self).temporality()
-    }
-    fn open_turn(&self, cx: &mut MapContext<'_>) {
-        (**self).open_turn(cx)
-    }
-    fn close_turn(&self, turn: &TurnState, cx: &mut MapContext<'_>) {
-        (**self).close_turn(turn, cx)
-    }
-    fn close_session(&self, cx: &mut MapContext<'_>) {
-        (**self).close_session(cx)
-    }
-}
+forward_through_pointer!(&D, Box<D>);
 
 /// The resource most dialects use: `service.name` (the originator, else the harness),
 /// `service.instance.id` (the thread: each session is its own series of metric points),

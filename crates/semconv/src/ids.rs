@@ -78,11 +78,13 @@ mod tests {
 
     #[test]
     fn ids_are_stable_and_distinct() {
-        // Pinned: a change here changes every exported id.
+        // Pinned: a change here changes every exported id (say so in the changelog).
         assert_eq!(
             turn_trace("s", "t").to_string(),
-            turn_trace("s", "t").to_string()
+            "a0c1d197e3105eb11ea0f702f5e52d8c"
         );
+        assert_eq!(turn_span("a", "b").to_string(), "98a19e37b5c639d1");
+        assert_eq!(tool_span("a", "b").to_string(), "0c03eb3c09e7d65c");
         assert_ne!(turn_span("a", "bc"), turn_span("ab", "c"));
         assert_ne!(tool_span("a", "b"), turn_span("a", "b"));
         assert_ne!(trace_id(&["x"]).0[..8], trace_id(&["x"]).0[8..]);

@@ -535,29 +535,24 @@ pub trait SignalSink {
     }
 }
 
-impl<S: SignalSink + ?Sized> SignalSink for &mut S {
-    fn span(&mut self, span: SpanRecord) {
-        (**self).span(span)
-    }
-    fn log(&mut self, log: LogRecord) {
-        (**self).log(log)
-    }
-    fn metric(&mut self, point: MetricPoint) {
-        (**self).metric(point)
-    }
+/// Sinks behind a pointer forward every record to the sink they point to.
+macro_rules! forward_through_pointer {
+    ($($ptr:ty),+) => {$(
+        impl<S: SignalSink + ?Sized> SignalSink for $ptr {
+            fn span(&mut self, span: SpanRecord) {
+                (**self).span(span)
+            }
+            fn log(&mut self, log: LogRecord) {
+                (**self).log(log)
+            }
+            fn metric(&mut self, point: MetricPoint) {
+                (**self).metric(point)
+            }
+        }
+    )+};
 }
 
-impl<S: SignalSink + ?Sized> SignalSink for Box<S> {
-    fn span(&mut self, span: SpanRecord) {
-        (**self).span(span)
-    }
-    fn log(&mut self, log: LogRecord) {
-        (**self).log(log)
-    }
-    fn metric(&mut self, point: MetricPoint) {
-        (**self).metric(point)
-    }
-}
+forward_through_pointer!(&mut S, Box<S>);
 
 /// Records collected in memory, in the order they were produced.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -386,29 +386,6 @@ impl Dialect for GenAi {
                 self.failed_attempt(event, r, cx)
             }
             EventKind::ToolResult(r) => self.tool(event, r, cx),
-            EventKind::ToolDecision(d) => {
-                let id = match &d.call_id {
-                    Some(c) => cx.tool_span_id(Some(c)),
-                    None => match cx.turn_span_id() {
-                        Some(t) => t,
-                        None => return,
-                    },
-                };
-                let mut attrs = AttrList::with_capacity(3);
-                attrs.push(ao::DECISION, d.decision.as_str().to_owned());
-                if let Some(s) = &d.source {
-                    attrs.push(ao::DECISION_SOURCE, s.as_str().to_owned());
-                }
-                attrs.push(g::TOOL_NAME, d.tool.clone());
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_TOOL_DECISION.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
-            }
             EventKind::UserPrompt(p) => {
                 let policy = *cx.content();
                 if let (Some(text), Some(id)) = (policy.text(&p.text), cx.turn_span_id()) {
@@ -418,55 +395,18 @@ impl Dialect for GenAi {
                     }
                 }
             }
-            EventKind::GuardianReview(r) => {
-                let Some(id) = cx.turn_span_id() else { return };
-                let attrs = guardian_attrs(r, cx);
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_GUARDIAN_REVIEW.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
-            }
-            EventKind::Compaction(c) => {
-                let Some(id) = cx.turn_span_id() else { return };
-                let mut attrs = AttrList::new();
-                attrs.set_opt(ao::COMPACTION_REPLACEMENT_ITEMS, c.replacement_items);
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_COMPACTION.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
+            EventKind::Compaction(_) => {
+                span_events(event, cx, g::TOOL_NAME);
                 if self.is_latest()
+                    && let Some(id) = cx.turn_span_id()
                     && let Some(span) = cx.open_span_mut(id)
                 {
                     span.attributes.set(latest::CONVERSATION_COMPACTED, true);
                 }
             }
-            EventKind::Error(e) => {
-                let Some(id) = cx.turn_span_id() else { return };
-                cx.span_event(id, exception_event(event.at, e));
+            _ => {
+                span_events(event, cx, g::TOOL_NAME);
             }
-            EventKind::StreamEvent(s) if s.error.is_some() => {
-                let Some(id) = cx.turn_span_id() else { return };
-                let mut attrs = AttrList::with_capacity(2);
-                attrs.set_opt(ao::STREAM_EVENT_KIND, s.event_kind.clone());
-                attrs.set_opt(res::EXCEPTION_MESSAGE, s.error.clone());
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_STREAM_ERROR.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
-            }
-            _ => {}
         }
     }
 
@@ -631,4 +571,60 @@ pub(crate) fn exception_event(at: Timestamp, e: &agentobs_schema::ErrorEvent) ->
         time: at,
         attributes: attrs,
     }
+}
+
+/// The span events genai-style dialects share: an approval on its tool span (or the turn's
+/// when it names no call), a reviewer verdict, a compaction, an error (`exception`) and a
+/// failed stream event on the turn span. `tool_name` is the dialect's key for the tool name.
+pub(crate) fn span_events(event: &Event, cx: &mut MapContext<'_>, tool_name: &'static str) {
+    let (id, name, attrs) = match &event.kind {
+        EventKind::ToolDecision(d) => {
+            let id = match &d.call_id {
+                Some(c) => cx.tool_span_id(Some(c)),
+                None => match cx.turn_span_id() {
+                    Some(t) => t,
+                    None => return,
+                },
+            };
+            let mut attrs = AttrList::with_capacity(3);
+            attrs.push(ao::DECISION, d.decision.as_str().to_owned());
+            attrs.set_opt(
+                ao::DECISION_SOURCE,
+                d.source.as_ref().map(|s| s.as_str().to_owned()),
+            );
+            attrs.push(tool_name, d.tool.clone());
+            (id, ao::EVENT_TOOL_DECISION, attrs)
+        }
+        EventKind::GuardianReview(r) => {
+            let Some(id) = cx.turn_span_id() else { return };
+            (id, ao::EVENT_GUARDIAN_REVIEW, guardian_attrs(r, cx))
+        }
+        EventKind::Compaction(c) => {
+            let Some(id) = cx.turn_span_id() else { return };
+            let mut attrs = AttrList::new();
+            attrs.set_opt(ao::COMPACTION_REPLACEMENT_ITEMS, c.replacement_items);
+            (id, ao::EVENT_COMPACTION, attrs)
+        }
+        EventKind::Error(e) => {
+            let Some(id) = cx.turn_span_id() else { return };
+            cx.span_event(id, exception_event(event.at, e));
+            return;
+        }
+        EventKind::StreamEvent(s) if s.error.is_some() => {
+            let Some(id) = cx.turn_span_id() else { return };
+            let mut attrs = AttrList::with_capacity(2);
+            attrs.set_opt(ao::STREAM_EVENT_KIND, s.event_kind.clone());
+            attrs.set_opt(res::EXCEPTION_MESSAGE, s.error.clone());
+            (id, ao::EVENT_STREAM_ERROR, attrs)
+        }
+        _ => return,
+    };
+    cx.span_event(
+        id,
+        SpanEvent {
+            name: name.into(),
+            time: event.at,
+            attributes: attrs,
+        },
+    );
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use agentobs_schema::{Event, EventKind, SessionContext, Timestamp};
 
 use super::common::{agent_name, conversation_id, json_object, openinference_provider};
-use super::genai::{exception_event, guardian_attrs, tool_agentobs_attrs, tool_error_type};
+use super::genai::{span_events, tool_agentobs_attrs, tool_error_type};
 use crate::keys::agentobs as ao;
 use crate::keys::openinference as oi;
 use crate::record::{AttrList, InstrumentationScope, SpanEvent, SpanKind, SpanStatus};
@@ -222,74 +222,9 @@ impl Dialect for OpenInference {
                     }
                 }
             }
-            EventKind::ToolDecision(d) => {
-                let id = match &d.call_id {
-                    Some(c) => cx.tool_span_id(Some(c)),
-                    None => match cx.turn_span_id() {
-                        Some(t) => t,
-                        None => return,
-                    },
-                };
-                let mut attrs = AttrList::with_capacity(3);
-                attrs.push(ao::DECISION, d.decision.as_str().to_owned());
-                attrs.set_opt(
-                    ao::DECISION_SOURCE,
-                    d.source.as_ref().map(|s| s.as_str().to_owned()),
-                );
-                attrs.push(oi::TOOL_NAME, d.tool.clone());
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_TOOL_DECISION.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
+            _ => {
+                span_events(event, cx, oi::TOOL_NAME);
             }
-            EventKind::GuardianReview(r) => {
-                let Some(id) = cx.turn_span_id() else { return };
-                let attrs = guardian_attrs(r, cx);
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_GUARDIAN_REVIEW.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
-            }
-            EventKind::Compaction(c) => {
-                let Some(id) = cx.turn_span_id() else { return };
-                let mut attrs = AttrList::new();
-                attrs.set_opt(ao::COMPACTION_REPLACEMENT_ITEMS, c.replacement_items);
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_COMPACTION.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
-            }
-            EventKind::Error(e) => {
-                let Some(id) = cx.turn_span_id() else { return };
-                cx.span_event(id, exception_event(event.at, e));
-            }
-            EventKind::StreamEvent(s) if s.error.is_some() => {
-                let Some(id) = cx.turn_span_id() else { return };
-                let mut attrs = AttrList::with_capacity(2);
-                attrs.set_opt(ao::STREAM_EVENT_KIND, s.event_kind.clone());
-                attrs.set_opt(oi::EXCEPTION_MESSAGE, s.error.clone());
-                cx.span_event(
-                    id,
-                    SpanEvent {
-                        name: ao::EVENT_STREAM_ERROR.into(),
-                        time: event.at,
-                        attributes: attrs,
-                    },
-                );
-            }
-            _ => {}
         }
     }
 
