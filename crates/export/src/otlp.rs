@@ -28,6 +28,7 @@ fn any_value(v: &AttrValue) -> common::AnyValue {
     use common::any_value::Value;
     let value = match v {
         AttrValue::Str(s) => Value::StringValue(s.to_string()),
+        AttrValue::Shared(s) => Value::StringValue(s.to_string()),
         AttrValue::Bool(b) => Value::BoolValue(*b),
         AttrValue::Int(i) => Value::IntValue(*i),
         AttrValue::Double(d) => Value::DoubleValue(*d),

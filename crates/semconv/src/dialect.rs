@@ -232,6 +232,8 @@ pub struct SessionState {
     pub compacted_since_request: bool,
     pub(crate) resource: Arc<Resource>,
     pub(crate) source: Arc<str>,
+    pub(crate) model: Option<Arc<str>>,
+    pub(crate) conversation: Option<Arc<str>>,
     pub(crate) turn: Option<TurnState>,
     pub(crate) step_start: Timestamp,
     pub(crate) seq: u32,
@@ -299,6 +301,16 @@ impl MapContext<'_> {
     /// The session.
     pub fn session(&self) -> &SessionState {
         self.session
+    }
+
+    /// The session's current model, shared: put it on records without copying it.
+    pub fn model(&self) -> Option<Arc<str>> {
+        self.session.model.clone()
+    }
+
+    /// The conversation id (thread id, else session id), shared; never invented.
+    pub fn conversation_id(&self) -> Option<Arc<str>> {
+        self.session.conversation.clone()
     }
 
     /// The open turn, if any.

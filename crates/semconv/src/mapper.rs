@@ -157,6 +157,7 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
         };
         if !Arc::ptr_eq(&session.ctx, &event.ctx) {
             session.ctx = event.ctx.clone();
+            session.refresh_strings();
         }
         session.last = session.last.max(event.at);
 
@@ -281,6 +282,8 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
             started_turns: 0,
             compacted_since_request: false,
             resource: Arc::new(self.dialect.resource(ctx)),
+            model: ctx.model.as_deref().map(Arc::from),
+            conversation: ctx.thread_or_session_id().map(Arc::from),
             source: event
                 .src
                 .as_ref()
@@ -508,5 +511,18 @@ fn close_turn<D: Dialect + ?Sized>(
         }
         stats.spans += 1;
         sink.span(span);
+    }
+}
+
+impl SessionState {
+    /// The shared strings, after the context changed.
+    fn refresh_strings(&mut self) {
+        if self.model.as_deref() != self.ctx.model.as_deref() {
+            self.model = self.ctx.model.as_deref().map(Arc::from);
+        }
+        let conversation = self.ctx.thread_or_session_id();
+        if self.conversation.as_deref() != conversation {
+            self.conversation = conversation.map(Arc::from);
+        }
     }
 }

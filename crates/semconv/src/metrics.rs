@@ -63,6 +63,7 @@ fn series_hash(name: &str, attrs: &AttrList) -> u64 {
         mix_bytes(&mut h, kv.key.as_bytes());
         match &kv.value {
             AttrValue::Str(s) => mix_bytes(&mut h, s.as_bytes()),
+            AttrValue::Shared(s) => mix_bytes(&mut h, s.as_bytes()),
             AttrValue::Bool(b) => mix(&mut h, u64::from(*b)),
             AttrValue::Int(i) => mix(&mut h, *i as u64),
             AttrValue::Double(d) => mix(&mut h, d.to_bits()),

@@ -13,10 +13,14 @@ use agentobs_schema::Timestamp;
 pub type Key = Cow<'static, str>;
 
 /// An attribute value.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Strings compare equal whether they are [`Str`](Self::Str) or [`Shared`](Self::Shared).
+#[derive(Clone, Debug)]
 pub enum AttrValue {
     /// A string.
     Str(Cow<'static, str>),
+    /// A string shared with the session (model, conversation id): no copy per record.
+    Shared(Arc<str>),
     /// A boolean.
     Bool(bool),
     /// A signed integer.
@@ -27,11 +31,28 @@ pub enum AttrValue {
     StrArray(Vec<String>),
 }
 
+impl PartialEq for AttrValue {
+    fn eq(&self, other: &Self) -> bool {
+        use AttrValue::*;
+        match (self, other) {
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Double(a), Double(b)) => a == b,
+            (StrArray(a), StrArray(b)) => a == b,
+            _ => match (self.as_str(), other.as_str()) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+        }
+    }
+}
+
 impl AttrValue {
-    /// The string, for [`AttrValue::Str`].
+    /// The string, for [`AttrValue::Str`] and [`AttrValue::Shared`].
     pub fn as_str(&self) -> Option<&str> {
         match self {
             AttrValue::Str(s) => Some(s),
+            AttrValue::Shared(s) => Some(s),
             _ => None,
         }
     }
@@ -66,6 +87,7 @@ impl fmt::Display for AttrValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AttrValue::Str(s) => write!(f, "{s:?}"),
+            AttrValue::Shared(s) => write!(f, "{s:?}"),
             AttrValue::Bool(v) => write!(f, "{v}"),
             AttrValue::Int(v) => write!(f, "{v}"),
             AttrValue::Double(v) => write!(f, "{v}"),
@@ -95,6 +117,12 @@ impl From<&String> for AttrValue {
 impl From<Cow<'static, str>> for AttrValue {
     fn from(s: Cow<'static, str>) -> Self {
         AttrValue::Str(s)
+    }
+}
+
+impl From<Arc<str>> for AttrValue {
+    fn from(s: Arc<str>) -> Self {
+        AttrValue::Shared(s)
     }
 }
 

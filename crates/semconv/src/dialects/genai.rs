@@ -70,12 +70,12 @@ impl GenAi {
     }
 
     /// The attributes every operation's metrics carry.
-    fn metric_attrs(&self, ctx: &SessionContext, op: &'static str) -> AttrList {
-        let mut a = AttrList::with_capacity(4);
+    fn metric_attrs(&self, cx: &MapContext<'_>, op: &'static str) -> AttrList {
+        let mut a = AttrList::with_capacity(5);
         a.push(g::OPERATION_NAME, op);
-        a.push(g::PROVIDER_NAME, genai_provider(ctx));
-        if let Some(m) = &ctx.model {
-            a.push(g::REQUEST_MODEL, m.clone());
+        a.push(g::PROVIDER_NAME, genai_provider(cx.ctx()));
+        if let Some(m) = cx.model() {
+            a.push(g::REQUEST_MODEL, m);
         }
         a
     }
@@ -109,15 +109,15 @@ impl GenAi {
         let a = &mut span.attributes;
         a.push(g::OPERATION_NAME, g::OP_CHAT);
         a.push(g::PROVIDER_NAME, genai_provider(ctx));
-        if let Some(m) = model {
-            a.push(g::REQUEST_MODEL, m.to_owned());
-            a.push(g::RESPONSE_MODEL, m.to_owned());
+        if let Some(m) = cx.model() {
+            a.push(g::REQUEST_MODEL, m.clone());
+            a.push(g::RESPONSE_MODEL, m);
         }
         if let Some(r) = &u.response_id {
             a.push(g::RESPONSE_ID, r.clone());
         }
-        if let Some(c) = conversation_id(ctx) {
-            a.push(g::CONVERSATION_ID, c.to_owned());
+        if let Some(c) = cx.conversation_id() {
+            a.push(g::CONVERSATION_ID, c);
         }
         self.usage_attrs(a, &u.usage);
         if self.is_latest() {
@@ -139,7 +139,7 @@ impl GenAi {
 
         let at = event.at;
         let secs = seconds(at.millis_since(start));
-        let base = self.metric_attrs(ctx, g::OP_CHAT);
+        let base = self.metric_attrs(cx, g::OP_CHAT);
         if self.is_latest() {
             let usage = &u.usage;
             for (name, v) in [
@@ -258,7 +258,7 @@ impl GenAi {
         a.push(ao::REQUEST_ATTEMPT, r.attempt);
         span.status = SpanStatus::Error(r.error.clone().unwrap_or_else(|| error_type.clone()));
         cx.emit_span(span);
-        let mut a = self.metric_attrs(ctx, g::OP_CHAT);
+        let mut a = self.metric_attrs(cx, g::OP_CHAT);
         a.push(res::ERROR_TYPE, error_type);
         let (metric, secs) = if self.is_latest() {
             (
@@ -292,8 +292,8 @@ impl GenAi {
         if let Some(c) = &r.call_id {
             a.push(g::TOOL_CALL_ID, c.clone());
         }
-        if let Some(c) = conversation_id(&event.ctx) {
-            a.push(g::CONVERSATION_ID, c.to_owned());
+        if let Some(c) = cx.conversation_id() {
+            a.push(g::CONVERSATION_ID, c);
         }
         if let Some(args) = policy.text(&r.arguments) {
             a.push(g::TOOL_CALL_ARGUMENTS, args.into_owned());
@@ -309,7 +309,7 @@ impl GenAi {
             span.status = SpanStatus::Error(ty.to_owned());
         }
         cx.emit_span(span);
-        let mut a = self.metric_attrs(&event.ctx, g::OP_EXECUTE_TOOL);
+        let mut a = self.metric_attrs(cx, g::OP_EXECUTE_TOOL);
         a.push(g::TOOL_NAME, r.tool.clone());
         if failed {
             a.push(res::ERROR_TYPE, tool_error_type(r));
@@ -432,7 +432,7 @@ impl Dialect for GenAi {
             }
         }
         cx.close_span(turn.span_id, end);
-        let mut a = self.metric_attrs(&ctx, g::OP_INVOKE_AGENT);
+        let mut a = self.metric_attrs(cx, g::OP_INVOKE_AGENT);
         if let Some(e) = &turn.error {
             a.push(res::ERROR_TYPE, e.clone());
         }

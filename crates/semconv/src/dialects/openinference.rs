@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use agentobs_schema::{Event, EventKind, SessionContext, Timestamp};
 
-use super::common::{agent_name, conversation_id, json_object, openinference_provider};
+use super::common::{agent_name, json_object, openinference_provider};
 use super::genai::{span_events, tool_agentobs_attrs, tool_error_type};
 use crate::keys::agentobs as ao;
 use crate::keys::openinference as oi;
@@ -33,10 +33,11 @@ impl OpenInference {
     }
 }
 
-fn common(a: &mut AttrList, ctx: &SessionContext, kind: &'static str) {
+fn common(a: &mut AttrList, cx: &MapContext<'_>, kind: &'static str) {
+    let ctx = cx.ctx();
     a.push(oi::SPAN_KIND, kind);
-    if let Some(c) = conversation_id(ctx) {
-        a.push(oi::SESSION_ID, c.to_owned());
+    if let Some(c) = cx.conversation_id() {
+        a.push(oi::SESSION_ID, c);
     }
     if let Some(u) = ctx
         .account
@@ -87,7 +88,7 @@ impl Dialect for OpenInference {
             return;
         };
         let a = &mut span.attributes;
-        common(a, ctx, kind);
+        common(a, cx, kind);
         a.push(oi::AGENT_NAME, agent);
         cx.open_span(span);
     }
@@ -106,9 +107,9 @@ impl Dialect for OpenInference {
                 };
                 let mut span = cx.new_span(id, name, SpanKind::Client, cx.step_start(), event.at);
                 let a = &mut span.attributes;
-                common(a, ctx, oi::KIND_LLM);
-                if let Some(m) = &ctx.model {
-                    a.push(oi::LLM_MODEL_NAME, m.clone());
+                common(a, cx, oi::KIND_LLM);
+                if let Some(m) = cx.model() {
+                    a.push(oi::LLM_MODEL_NAME, m);
                 }
                 let (provider, system) = openinference_provider(ctx);
                 a.push(oi::LLM_PROVIDER, provider);
@@ -157,9 +158,9 @@ impl Dialect for OpenInference {
                 let start = start_before(event.at, r.duration_ms);
                 let mut span = cx.new_span(id, name, SpanKind::Client, start, event.at);
                 let a = &mut span.attributes;
-                common(a, ctx, oi::KIND_LLM);
-                if let Some(m) = &ctx.model {
-                    a.push(oi::LLM_MODEL_NAME, m.clone());
+                common(a, cx, oi::KIND_LLM);
+                if let Some(m) = cx.model() {
+                    a.push(oi::LLM_MODEL_NAME, m);
                 }
                 let (provider, system) = openinference_provider(ctx);
                 a.push(oi::LLM_PROVIDER, provider);
@@ -190,7 +191,7 @@ impl Dialect for OpenInference {
                 let mut span = cx.new_span(id, r.tool.clone(), SpanKind::Internal, start, event.at);
                 let policy = *cx.content();
                 let a = &mut span.attributes;
-                common(a, ctx, oi::KIND_TOOL);
+                common(a, cx, oi::KIND_TOOL);
                 a.push(oi::TOOL_NAME, r.tool.clone());
                 a.push(oi::TOOL_CALL_FUNCTION_NAME, r.tool.clone());
                 if let Some(c) = &r.call_id {
