@@ -24,6 +24,7 @@ mod fastpath;
 mod guard;
 mod lines;
 pub mod names;
+pub mod otel;
 mod raw;
 mod reader;
 mod stats;
