@@ -3,10 +3,13 @@
 //! - [`otlp`]: neutral records to OTLP protocol messages (`opentelemetry-proto` types),
 //!   grouped by resource and scope;
 //! - [`OtlpJsonWriter`]: OTLP-JSON lines, the OpenTelemetry Collector file exporter's format;
-//! - [`OtlpHttpExporter`]: OTLP/HTTP (protobuf or JSON) to a collector or backend.
+//! - [`OtlpHttpExporter`]: OTLP/HTTP (protobuf or JSON) to a collector or backend;
+//! - [`config`]: where each signal goes, from flags, the `OTEL_*` variables and Codex's
+//!   `[otel]` section, with a documented precedence.
 
 #![warn(unreachable_pub, missing_debug_implementations)]
 
+pub mod config;
 mod http;
 mod jsonl;
 pub mod otlp;
