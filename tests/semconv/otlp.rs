@@ -249,3 +249,79 @@ fn a_refusing_receiver_is_an_error_naming_the_url_and_status() {
     }
     assert!(OtlpHttpExporter::new("127.0.0.1:4318", Protocol::HttpProtobuf, &[]).is_err());
 }
+
+#[test]
+fn spans_through_the_sdk_otlp_exporter_keep_ids_and_one_resource_per_session() {
+    use agentobs::export::sdk::SdkSpanSink;
+    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+    let (url, rx) = receiver(200);
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(format!("{url}/v1/traces"))
+        .with_headers([("authorization".to_owned(), "Bearer k".to_owned())].into())
+        .build()
+        .unwrap();
+    let files = jsonl_files(&fixture("codex-0.169/tool_approved_by_reviewer"));
+    let mut mapper =
+        Mapper::new(dialect("genai"), SdkSpanSink::new(exporter)).with_pricer(pricer());
+    for f in &files {
+        let mut r = agentobs::codex::RolloutReader::open(f, Default::default()).unwrap();
+        let _ = r.feed(&mut mapper);
+    }
+    let (sink, stats) = mapper.finish();
+    assert_eq!(sink.finish().unwrap(), (stats.spans, 0));
+    let want = map_files(&files, "genai", ContentPolicy::default());
+    let got: Vec<Received> = rx.try_iter().collect();
+    assert_eq!(
+        got.len(),
+        2,
+        "one export per session resource (parent and reviewer)"
+    );
+    let mut ids = Vec::new();
+    let mut instances = Vec::new();
+    for r in &got {
+        assert_eq!(r.path, "/v1/traces");
+        assert_eq!(r.auth.as_deref(), Some("Bearer k"));
+        let req = ExportTraceServiceRequest::decode(r.body.as_slice()).unwrap();
+        for rs in &req.resource_spans {
+            let res = rs.resource.as_ref().unwrap();
+            let inst = res
+                .attributes
+                .iter()
+                .find(|kv| kv.key == "service.instance.id")
+                .unwrap();
+            instances.push(format!("{:?}", inst.value));
+            for ss in &rs.scope_spans {
+                assert_eq!(ss.scope.as_ref().unwrap().name, "agentobs.genai");
+                for s in &ss.spans {
+                    ids.push((
+                        s.trace_id.clone(),
+                        s.span_id.clone(),
+                        s.parent_span_id.clone(),
+                        s.start_time_unix_nano,
+                    ));
+                }
+            }
+        }
+    }
+    instances.dedup();
+    assert_eq!(instances.len(), 2);
+    let mut want_ids: Vec<_> = want
+        .spans
+        .iter()
+        .map(|s| {
+            (
+                s.trace_id.0.to_vec(),
+                s.span_id.0.to_vec(),
+                s.parent_span_id.map(|p| p.0.to_vec()).unwrap_or_default(),
+                s.start.unix_millis() as u64 * 1_000_000,
+            )
+        })
+        .collect();
+    want_ids.sort();
+    ids.sort();
+    assert_eq!(
+        ids, want_ids,
+        "the SDK exporter sent our ids and times unchanged"
+    );
+}

@@ -4,6 +4,8 @@
 //!   grouped by resource and scope;
 //! - [`OtlpJsonWriter`]: OTLP-JSON lines, the OpenTelemetry Collector file exporter's format;
 //! - [`OtlpHttpExporter`]: OTLP/HTTP (protobuf or JSON) to a collector or backend;
+//! - [`sdk`]: spans through the OpenTelemetry SDK's exporters (`opentelemetry-otlp` or any
+//!   `SpanExporter`), ids and times kept;
 //! - [`config`]: where each signal goes, from flags, the `OTEL_*` variables and Codex's
 //!   `[otel]` section, with a documented precedence.
 
@@ -13,6 +15,7 @@ pub mod config;
 mod http;
 mod jsonl;
 pub mod otlp;
+pub mod sdk;
 
 pub use http::{ExportError, OtlpHttpExporter, Protocol, SendStats};
 pub use jsonl::{DEFAULT_BATCH, OtlpJsonWriter, WriteStats};
