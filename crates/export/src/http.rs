@@ -6,6 +6,7 @@ use std::time::Duration;
 use agentobs_semconv::{LogRecord, MetricPoint, SignalSink, SpanRecord};
 use prost::Message;
 
+use crate::batch::{Batches, Deliver};
 use crate::otlp;
 
 /// The encoding of request bodies.
@@ -98,14 +99,17 @@ pub struct SendStats {
 /// of [`DEFAULT_BATCH`](crate::DEFAULT_BATCH) records, a 10 s timeout, no retries.
 #[derive(Debug)]
 pub struct OtlpHttpExporter {
+    batches: Batches,
+    out: Requests,
+}
+
+/// The sending half: client, target and what happened.
+#[derive(Debug)]
+struct Requests {
     client: reqwest::blocking::Client,
     base: String,
     protocol: Protocol,
     headers: reqwest::header::HeaderMap,
-    batch: usize,
-    spans: Vec<SpanRecord>,
-    logs: Vec<LogRecord>,
-    metrics: Vec<MetricPoint>,
     stats: SendStats,
     error: Option<ExportError>,
 }
@@ -143,46 +147,45 @@ impl OtlpHttpExporter {
             .build()
             .map_err(|e| ExportError::Client(e.to_string()))?;
         Ok(OtlpHttpExporter {
-            client,
-            base: base.to_owned(),
-            protocol,
-            headers: map,
-            batch: crate::DEFAULT_BATCH,
-            spans: Vec::new(),
-            logs: Vec::new(),
-            metrics: Vec::new(),
-            stats: SendStats::default(),
-            error: None,
+            batches: Batches::new(crate::DEFAULT_BATCH),
+            out: Requests {
+                client,
+                base: base.to_owned(),
+                protocol,
+                headers: map,
+                stats: SendStats::default(),
+                error: None,
+            },
         })
     }
 
     /// Sets the records per request (at least 1).
     pub fn with_batch(mut self, batch: usize) -> Self {
-        self.batch = batch.max(1);
+        self.batches.size = batch.max(1);
         self
     }
 
     /// Sends everything buffered.
     pub fn flush(&mut self) {
-        self.flush_spans();
-        self.flush_logs();
-        self.flush_metrics();
+        self.batches.flush(&mut self.out);
     }
 
     /// Sends everything buffered; what was sent, or the first error.
     pub fn finish(mut self) -> Result<SendStats, ExportError> {
         self.flush();
-        match self.error.take() {
+        match self.out.error.take() {
             Some(e) => Err(e),
-            None => Ok(self.stats),
+            None => Ok(self.out.stats),
         }
     }
 
     /// What was sent so far.
     pub fn stats(&self) -> SendStats {
-        self.stats
+        self.out.stats
     }
+}
 
+impl Requests {
     fn body<T: Message + serde::Serialize>(&self, request: &T) -> Result<Vec<u8>, ExportError> {
         match self.protocol {
             Protocol::HttpProtobuf => Ok(request.encode_to_vec()),
@@ -237,43 +240,25 @@ impl OtlpHttpExporter {
             }
         }
     }
+}
 
-    fn flush_spans(&mut self) {
-        if self.spans.is_empty() {
-            return;
-        }
-        let request = otlp::trace_request(&self.spans);
-        let n = self.spans.len() as u64;
-        self.spans.clear();
-        let body = self.body(&request);
+impl Deliver for Requests {
+    fn spans(&mut self, spans: &[SpanRecord]) {
+        let body = self.body(&otlp::trace_request(spans));
         if self.send("/v1/traces", body) {
-            self.stats.spans += n;
+            self.stats.spans += spans.len() as u64;
         }
     }
-
-    fn flush_logs(&mut self) {
-        if self.logs.is_empty() {
-            return;
-        }
-        let request = otlp::logs_request(&self.logs);
-        let n = self.logs.len() as u64;
-        self.logs.clear();
-        let body = self.body(&request);
+    fn logs(&mut self, logs: &[LogRecord]) {
+        let body = self.body(&otlp::logs_request(logs));
         if self.send("/v1/logs", body) {
-            self.stats.logs += n;
+            self.stats.logs += logs.len() as u64;
         }
     }
-
-    fn flush_metrics(&mut self) {
-        if self.metrics.is_empty() {
-            return;
-        }
-        let request = otlp::metrics_request(&self.metrics);
-        let n = self.metrics.len() as u64;
-        self.metrics.clear();
-        let body = self.body(&request);
+    fn metrics(&mut self, points: &[MetricPoint]) {
+        let body = self.body(&otlp::metrics_request(points));
         if self.send("/v1/metrics", body) {
-            self.stats.metric_points += n;
+            self.stats.metric_points += points.len() as u64;
         }
     }
 }
@@ -295,23 +280,12 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 impl SignalSink for OtlpHttpExporter {
     fn span(&mut self, span: SpanRecord) {
-        self.spans.push(span);
-        if self.spans.len() >= self.batch {
-            self.flush_spans();
-        }
+        self.batches.span(span, &mut self.out);
     }
-
     fn log(&mut self, log: LogRecord) {
-        self.logs.push(log);
-        if self.logs.len() >= self.batch {
-            self.flush_logs();
-        }
+        self.batches.log(log, &mut self.out);
     }
-
     fn metric(&mut self, point: MetricPoint) {
-        self.metrics.push(point);
-        if self.metrics.len() >= self.batch {
-            self.flush_metrics();
-        }
+        self.batches.metric(point, &mut self.out);
     }
 }

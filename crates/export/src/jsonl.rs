@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use agentobs_semconv::{LogRecord, MetricPoint, SignalSink, SpanRecord};
 
+use crate::batch::{Batches, Deliver};
 use crate::otlp;
 
 /// Records per signal buffered before a line is written. Default 512.
@@ -26,11 +27,13 @@ pub const DEFAULT_BATCH: usize = 512;
 /// ```
 #[derive(Debug)]
 pub struct OtlpJsonWriter<W: Write> {
+    batches: Batches,
+    out: Lines<W>,
+}
+
+#[derive(Debug)]
+struct Lines<W: Write> {
     out: W,
-    batch: usize,
-    spans: Vec<SpanRecord>,
-    logs: Vec<LogRecord>,
-    metrics: Vec<MetricPoint>,
     error: Option<io::Error>,
     stats: WriteStats,
     line: Vec<u8>,
@@ -56,44 +59,43 @@ impl<W: Write> OtlpJsonWriter<W> {
     /// A writer to `out` with batches of [`DEFAULT_BATCH`].
     pub fn new(out: W) -> Self {
         OtlpJsonWriter {
-            out,
-            batch: DEFAULT_BATCH,
-            spans: Vec::new(),
-            logs: Vec::new(),
-            metrics: Vec::new(),
-            error: None,
-            stats: WriteStats::default(),
-            line: Vec::new(),
+            batches: Batches::new(DEFAULT_BATCH),
+            out: Lines {
+                out,
+                error: None,
+                stats: WriteStats::default(),
+                line: Vec::new(),
+            },
         }
     }
 
     /// Sets the records per line (at least 1).
     pub fn with_batch(mut self, batch: usize) -> Self {
-        self.batch = batch.max(1);
+        self.batches.size = batch.max(1);
         self
     }
 
     /// Writes everything buffered.
     pub fn flush(&mut self) {
-        self.flush_spans();
-        self.flush_logs();
-        self.flush_metrics();
-        if self.error.is_none()
-            && let Err(e) = self.out.flush()
+        self.batches.flush(&mut self.out);
+        if self.out.error.is_none()
+            && let Err(e) = self.out.out.flush()
         {
-            self.error = Some(e);
+            self.out.error = Some(e);
         }
     }
 
     /// Writes everything buffered and returns what was written, or the first write error.
     pub fn finish(mut self) -> io::Result<WriteStats> {
         self.flush();
-        match self.error.take() {
+        match self.out.error.take() {
             Some(e) => Err(e),
-            None => Ok(self.stats),
+            None => Ok(self.out.stats),
         }
     }
+}
 
+impl<W: Write> Lines<W> {
     fn write_line<T: serde::Serialize>(&mut self, request: &T) {
         if self.error.is_some() {
             return;
@@ -112,57 +114,31 @@ impl<W: Write> OtlpJsonWriter<W> {
             Err(e) => self.error = Some(e),
         }
     }
+}
 
-    fn flush_spans(&mut self) {
-        if self.spans.is_empty() {
-            return;
-        }
-        let request = otlp::trace_request(&self.spans);
-        self.stats.spans += self.spans.len() as u64;
-        self.spans.clear();
-        self.write_line(&request);
+impl<W: Write> Deliver for Lines<W> {
+    fn spans(&mut self, spans: &[SpanRecord]) {
+        self.stats.spans += spans.len() as u64;
+        self.write_line(&otlp::trace_request(spans));
     }
-
-    fn flush_logs(&mut self) {
-        if self.logs.is_empty() {
-            return;
-        }
-        let request = otlp::logs_request(&self.logs);
-        self.stats.logs += self.logs.len() as u64;
-        self.logs.clear();
-        self.write_line(&request);
+    fn logs(&mut self, logs: &[LogRecord]) {
+        self.stats.logs += logs.len() as u64;
+        self.write_line(&otlp::logs_request(logs));
     }
-
-    fn flush_metrics(&mut self) {
-        if self.metrics.is_empty() {
-            return;
-        }
-        let request = otlp::metrics_request(&self.metrics);
-        self.stats.metric_points += self.metrics.len() as u64;
-        self.metrics.clear();
-        self.write_line(&request);
+    fn metrics(&mut self, points: &[MetricPoint]) {
+        self.stats.metric_points += points.len() as u64;
+        self.write_line(&otlp::metrics_request(points));
     }
 }
 
 impl<W: Write> SignalSink for OtlpJsonWriter<W> {
     fn span(&mut self, span: SpanRecord) {
-        self.spans.push(span);
-        if self.spans.len() >= self.batch {
-            self.flush_spans();
-        }
+        self.batches.span(span, &mut self.out);
     }
-
     fn log(&mut self, log: LogRecord) {
-        self.logs.push(log);
-        if self.logs.len() >= self.batch {
-            self.flush_logs();
-        }
+        self.batches.log(log, &mut self.out);
     }
-
     fn metric(&mut self, point: MetricPoint) {
-        self.metrics.push(point);
-        if self.metrics.len() >= self.batch {
-            self.flush_metrics();
-        }
+        self.batches.metric(point, &mut self.out);
     }
 }

@@ -11,6 +11,7 @@
 
 #![warn(unreachable_pub, missing_debug_implementations)]
 
+mod batch;
 pub mod config;
 mod http;
 mod jsonl;

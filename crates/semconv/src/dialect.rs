@@ -487,18 +487,7 @@ impl MapContext<'_> {
         severity: Severity,
         attributes: AttrList,
     ) {
-        self.stats.logs += 1;
-        self.out.log(LogRecord {
-            resource: self.session.resource.clone(),
-            scope: self.shared.scope.clone(),
-            time,
-            event_name: event_name.into(),
-            severity,
-            body: None,
-            attributes,
-            trace_id: None,
-            span_id: None,
-        });
+        self.push_log(event_name.into(), time, severity, attributes, None, false);
     }
 
     /// Records a log record, in the open turn's trace and span when there is one.
@@ -509,7 +498,7 @@ impl MapContext<'_> {
         severity: Severity,
         attributes: AttrList,
     ) {
-        self.log_with_body(event_name, time, severity, attributes, None);
+        self.push_log(event_name.into(), time, severity, attributes, None, true);
     }
 
     /// Records a log record with a body.
@@ -521,16 +510,28 @@ impl MapContext<'_> {
         attributes: AttrList,
         body: Option<crate::AttrValue>,
     ) {
-        let (trace_id, span_id) = match &self.session.turn {
-            Some(t) => (Some(t.trace_id), Some(t.span_id)),
-            None => (None, None),
+        self.push_log(event_name.into(), time, severity, attributes, body, true);
+    }
+
+    fn push_log(
+        &mut self,
+        event_name: Key,
+        time: Timestamp,
+        severity: Severity,
+        attributes: AttrList,
+        body: Option<crate::AttrValue>,
+        linked: bool,
+    ) {
+        let (trace_id, span_id) = match (&self.session.turn, linked) {
+            (Some(t), true) => (Some(t.trace_id), Some(t.span_id)),
+            _ => (None, None),
         };
         self.stats.logs += 1;
         self.out.log(LogRecord {
             resource: self.session.resource.clone(),
             scope: self.shared.scope.clone(),
             time,
-            event_name: event_name.into(),
+            event_name,
             severity,
             body,
             attributes,
