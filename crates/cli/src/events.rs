@@ -124,13 +124,7 @@ impl<W: Write> EventSink for PrintSink<W> {
 
     fn warning(&mut self, w: &Warning) {
         let _ = self.out.flush();
-        let label = if w.is_notice() {
-            "notice"
-        } else {
-            self.warnings += 1;
-            "warning"
-        };
-        eprintln!("{label}: {w}");
+        crate::dates::print_warning(w, &mut self.warnings);
     }
 
     fn end(&mut self, end: &SourceEnd) {

@@ -1,5 +1,6 @@
 //! The `agentobs` command-line tool.
 
+mod dates;
 mod events;
 mod human;
 mod inputs;

@@ -14,6 +14,7 @@ use agentobs_semconv::{
     ContentPolicy, Dialect, LogRecord, Mapper, MetricPoint, SignalSink, SpanRecord, dialects,
 };
 
+use crate::dates::{DateArgs, Dates, print_warning};
 use crate::exit;
 use crate::inputs::InputArgs;
 use crate::pricing::PricingArgs;
@@ -46,15 +47,8 @@ pub struct MapArgs {
     /// Header for --endpoint requests, NAME=VALUE; repeatable. Values are never printed.
     #[arg(long = "header", value_name = "NAME=VALUE", requires = "endpoint")]
     headers: Vec<String>,
-    /// First date to include (YYYY-MM-DD or YYYYMMDD, in --timezone).
-    #[arg(long, value_name = "DATE")]
-    since: Option<String>,
-    /// Last date to include (inclusive).
-    #[arg(long, value_name = "DATE")]
-    until: Option<String>,
-    /// IANA time zone for --since/--until (default: the system's).
-    #[arg(long, value_name = "TZ")]
-    timezone: Option<String>,
+    #[command(flatten)]
+    dates: DateArgs,
     /// Content to put on the records, comma-separated: prompt, tool-arguments, tool-output,
     /// assistant-text, all. Default: none (lengths only).
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
@@ -108,19 +102,13 @@ pub fn run(args: MapArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
-    let (since, until) = match (
-        args.since.as_deref().map(crate::report::date).transpose(),
-        args.until.as_deref().map(crate::report::date).transpose(),
-    ) {
-        (Ok(s), Ok(u)) => (s, u),
-        (Err(e), _) | (_, Err(e)) => return usage(e),
-    };
-    let timezone = match &args.timezone {
-        Some(tz) => match agentobs_report::time_zone(tz) {
-            Ok(t) => t,
-            Err(e) => return usage(e),
-        },
-        None => agentobs_report::system_time_zone(),
+    let Dates {
+        since,
+        until,
+        timezone,
+    } = match args.dates.resolve() {
+        Ok(d) => d,
+        Err(e) => return usage(e),
     };
     let roots = args.inputs.roots();
     let (book, tier) = match args.pricing.resolve(&roots) {
@@ -298,13 +286,7 @@ impl<D: Dialect> EventSink for MapSink<D> {
     }
 
     fn warning(&mut self, w: &Warning) {
-        let label = if w.is_notice() {
-            "notice"
-        } else {
-            self.warnings += 1;
-            "warning"
-        };
-        eprintln!("{label}: {w}");
+        print_warning(w, &mut self.warnings);
     }
 
     fn end(&mut self, end: &SourceEnd) {

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use agentobs_cost::{Dimension, TierPolicy};
 use agentobs_report::{DeveloperFallback, ReportOptions, TaskRule};
 
+use crate::dates::{DateArgs, Dates};
 use crate::exit;
 use crate::inputs::InputArgs;
 use crate::pricing::PricingArgs;
@@ -25,15 +26,8 @@ pub struct ReportArgs {
         value_delimiter = ','
     )]
     by: Vec<String>,
-    /// First date to include (YYYY-MM-DD or YYYYMMDD, in --timezone).
-    #[arg(long, value_name = "DATE")]
-    since: Option<String>,
-    /// Last date to include (inclusive).
-    #[arg(long, value_name = "DATE")]
-    until: Option<String>,
-    /// IANA time zone for days, weeks, months and dates (default: the system's).
-    #[arg(long, value_name = "TZ")]
-    timezone: Option<String>,
+    #[command(flatten)]
+    dates: DateArgs,
     /// Write JSON (agentobs.report/v1) instead of a table.
     #[arg(long)]
     json: bool,
@@ -56,16 +50,6 @@ pub struct ReportArgs {
     max_line_bytes: usize,
 }
 
-pub(crate) fn date(s: &str) -> Result<jiff::civil::Date, String> {
-    let norm = if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..])
-    } else {
-        s.to_owned()
-    };
-    norm.parse::<jiff::civil::Date>()
-        .map_err(|e| format!("bad date {s:?}: {e}"))
-}
-
 fn usage(msg: impl std::fmt::Display) -> u8 {
     eprintln!("agentobs report: {msg}");
     exit::USAGE
@@ -80,19 +64,13 @@ pub fn run(args: ReportArgs) -> u8 {
             Err(e) => return usage(e),
         }
     }
-    let (since, until) = match (
-        args.since.as_deref().map(date).transpose(),
-        args.until.as_deref().map(date).transpose(),
-    ) {
-        (Ok(s), Ok(u)) => (s, u),
-        (Err(e), _) | (_, Err(e)) => return usage(e),
-    };
-    let timezone = match &args.timezone {
-        Some(tz) => match agentobs_report::time_zone(tz) {
-            Ok(t) => t,
-            Err(e) => return usage(e),
-        },
-        None => agentobs_report::system_time_zone(),
+    let Dates {
+        since,
+        until,
+        timezone,
+    } = match args.dates.resolve() {
+        Ok(d) => d,
+        Err(e) => return usage(e),
     };
     let developer: DeveloperFallback = match args.developer_from.parse() {
         Ok(d) => d,
