@@ -269,7 +269,7 @@ fn spans_through_the_sdk_otlp_exporter_keep_ids_and_one_resource_per_session() {
         let _ = r.feed(&mut mapper);
     }
     let (sink, stats) = mapper.finish();
-    assert_eq!(sink.finish().unwrap(), (stats.spans, 0));
+    assert_eq!(sink.finish(), (stats.spans, 0, None));
     let want = map_files(&files, "genai", ContentPolicy::default());
     let got: Vec<Received> = rx.try_iter().collect();
     assert_eq!(
@@ -323,5 +323,49 @@ fn spans_through_the_sdk_otlp_exporter_keep_ids_and_one_resource_per_session() {
     assert_eq!(
         ids, want_ids,
         "the SDK exporter sent our ids and times unchanged"
+    );
+}
+
+#[test]
+fn destinations_route_each_signal_where_the_config_says() {
+    use agentobs::export::Destinations;
+    use agentobs::export::config::ExportConfig;
+    let (traces_url, traces_rx) = receiver(200);
+    let (rest_url, rest_rx) = receiver(200);
+    // Spans to one receiver by the per-signal variable, logs and metrics to another by the
+    // generic one, a header from the environment.
+    let env = move |k: &str| match k {
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" => Some(format!("{traces_url}/custom/traces")),
+        "OTEL_EXPORTER_OTLP_ENDPOINT" => Some(rest_url.clone()),
+        "OTEL_EXPORTER_OTLP_HEADERS" => Some("authorization=Bearer%20env".into()),
+        _ => None,
+    };
+    let config = ExportConfig::builder().resolve(None, &env).unwrap();
+    let destinations = Destinations::new(&config).unwrap();
+    let files = jsonl_files(&fixture("codex-0.169/tool"));
+    let mut mapper = Mapper::new(dialect("genai"), destinations).with_pricer(pricer());
+    for f in &files {
+        let mut r = agentobs::codex::RolloutReader::open(f, Default::default()).unwrap();
+        let _ = r.feed(&mut mapper);
+    }
+    let (destinations, stats) = mapper.finish();
+    let (delivered, error) = destinations.finish();
+    assert_eq!(error, None);
+    assert_eq!(delivered.spans, stats.spans);
+    assert_eq!(delivered.metric_points, stats.metric_points);
+    let t: Vec<Received> = traces_rx.try_iter().collect();
+    assert_eq!(t.len(), 1);
+    assert_eq!(
+        t[0].path, "/custom/traces",
+        "a per-signal endpoint is used as written"
+    );
+    assert_eq!(t[0].auth.as_deref(), Some("Bearer env"));
+    ExportTraceServiceRequest::decode(t[0].body.as_slice()).unwrap();
+    let r: Vec<Received> = rest_rx.try_iter().collect();
+    let paths: Vec<&str> = r.iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/v1/metrics"],
+        "genai has no logs; metrics at the generic base"
     );
 }

@@ -2,6 +2,7 @@
 
 mod dates;
 mod events;
+mod export;
 mod human;
 mod inputs;
 mod map;
@@ -34,6 +35,9 @@ enum Command {
     /// Spans, logs and metrics of Codex sessions in a dialect (genai, codex, openinference),
     /// as OTLP-JSON lines.
     Map(Box<map::MapArgs>),
+    /// Replay Codex sessions as OTLP to a collector or backend (OTLP/HTTP; the SDK exporter
+    /// for spans), configured by flags, OTEL_* variables or Codex's [otel] section.
+    Export(Box<export::ExportArgs>),
 }
 
 /// Exit codes.
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         Command::Events(args) => events::run(args),
         Command::Report(args) => report::run(*args),
         Command::Map(args) => map::run(*args),
+        Command::Export(args) => export::run(*args),
     };
     ExitCode::from(code)
 }

@@ -68,7 +68,7 @@ fn usage(msg: impl std::fmt::Display) -> u8 {
     exit::USAGE
 }
 
-fn content_policy(kinds: &[String], max: usize) -> Result<ContentPolicy, String> {
+pub(crate) fn content_policy(kinds: &[String], max: usize) -> Result<ContentPolicy, String> {
     let mut p = ContentPolicy::default().with_max_chars((max > 0).then_some(max));
     for k in kinds.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
         p = match k {
@@ -140,7 +140,7 @@ pub fn run(args: MapArgs) -> u8 {
                 }
             }
             match OtlpHttpExporter::new(url, protocol, &headers) {
-                Ok(e) => Output::Http(e),
+                Ok(e) => Output::Http(Box::new(e)),
                 Err(e) => return usage(e),
             }
         }
@@ -165,20 +165,7 @@ pub fn run(args: MapArgs) -> u8 {
     let opts = ReadOptions::default()
         .with_content(content.captures_any())
         .with_max_line_bytes(args.max_line_bytes);
-    for f in &files {
-        let label = f.path.display().to_string();
-        let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
-            Ok(mut reader) => reader.feed(&mut sink),
-            Err(e) => {
-                eprintln!("warning: {e}");
-                sink.warnings += 1;
-                ControlFlow::Continue(())
-            }
-        });
-        if let Err(w) = read {
-            sink.warning(&w);
-        }
-    }
+    feed_files(&files, &opts, &mut sink);
     let (warnings, lines) = (sink.warnings, sink.lines);
     let (out, stats) = sink.mapper.finish();
     let summary = match out {
@@ -227,7 +214,7 @@ pub fn run(args: MapArgs) -> u8 {
 /// Where the records go.
 enum Output {
     Json(OtlpJsonWriter<Box<dyn Write>>),
-    Http(OtlpHttpExporter),
+    Http(Box<OtlpHttpExporter>),
 }
 
 impl SignalSink for Output {
@@ -251,19 +238,41 @@ impl SignalSink for Output {
     }
 }
 
+/// Reads every file into `sink`, a failure in one file costing only that file.
+pub(crate) fn feed_files<D: Dialect, S: SignalSink>(
+    files: &[agentobs_codex::RolloutFile],
+    opts: &ReadOptions,
+    sink: &mut MapSink<D, S>,
+) {
+    for f in files {
+        let label = f.path.display().to_string();
+        let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
+            Ok(mut reader) => reader.feed(&mut *sink),
+            Err(e) => {
+                eprintln!("warning: {e}");
+                sink.warnings += 1;
+                ControlFlow::Continue(())
+            }
+        });
+        if let Err(w) = read {
+            sink.warning(&w);
+        }
+    }
+}
+
 /// Feeds events in the date range to the mapper; prints warnings.
-struct MapSink<D: Dialect> {
-    mapper: Mapper<D, Output>,
-    dates: (
+pub(crate) struct MapSink<D: Dialect, S: SignalSink> {
+    pub(crate) mapper: Mapper<D, S>,
+    pub(crate) dates: (
         Option<jiff::civil::Date>,
         Option<jiff::civil::Date>,
         jiff::tz::TimeZone,
     ),
-    warnings: u64,
-    lines: u64,
+    pub(crate) warnings: u64,
+    pub(crate) lines: u64,
 }
 
-impl<D: Dialect> MapSink<D> {
+impl<D: Dialect, S: SignalSink> MapSink<D, S> {
     fn in_range(&self, event: &Event) -> bool {
         let (since, until, tz) = &self.dates;
         if since.is_none() && until.is_none() {
@@ -277,7 +286,7 @@ impl<D: Dialect> MapSink<D> {
     }
 }
 
-impl<D: Dialect> EventSink for MapSink<D> {
+impl<D: Dialect, S: SignalSink> EventSink for MapSink<D, S> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
         if self.in_range(event) {
             self.mapper.map(event);

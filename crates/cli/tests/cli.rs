@@ -398,3 +398,71 @@ fn map_content_capture_dates_and_usage_errors() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("/v1/traces"));
 }
+
+#[test]
+fn export_needs_a_destination_and_reports_failures() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("codex-0.169/tool");
+    let dir = dir.to_str().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_agentobs"));
+        c.args(args).env("XDG_CACHE_HOME", cache.path());
+        for k in [
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_SDK_DISABLED",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ] {
+            c.env_remove(k);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&["export", dir], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere to export"));
+    let out = run(
+        &["export", dir],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"),
+            ("OTEL_SDK_DISABLED", "true"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "disabled: nowhere to export");
+    let out = run(
+        &[
+            "export",
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--protocol",
+            "grpc",
+            dir,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OTLP/HTTP only"));
+    // An [otel] section with statsig is refused, naming the key.
+    let cfg = cache.path().join("config.toml");
+    std::fs::write(&cfg, "[otel]\nmetrics_exporter = \"statsig\"\n").unwrap();
+    let out = run(&["export", "--config", cfg.to_str().unwrap(), dir], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("metrics_exporter = \"statsig\""));
+    // A receiver that is not there: the run fails and says where it tried.
+    let out = run(
+        &[
+            "export",
+            "--endpoint",
+            "http://127.0.0.1:1",
+            "--header",
+            "authorization=Bearer s3cr3t",
+            dir,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    assert!(!err.contains("s3cr3t"), "{err}");
+}

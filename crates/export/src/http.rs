@@ -107,7 +107,8 @@ pub struct OtlpHttpExporter {
 #[derive(Debug)]
 struct Requests {
     client: reqwest::blocking::Client,
-    base: String,
+    /// Full URLs for traces, logs and metrics.
+    urls: [String; 3],
     protocol: Protocol,
     headers: reqwest::header::HeaderMap,
     stats: SendStats,
@@ -150,7 +151,11 @@ impl OtlpHttpExporter {
             batches: Batches::new(crate::DEFAULT_BATCH),
             out: Requests {
                 client,
-                base: base.to_owned(),
+                urls: [
+                    format!("{base}/v1/traces"),
+                    format!("{base}/v1/logs"),
+                    format!("{base}/v1/metrics"),
+                ],
                 protocol,
                 headers: map,
                 stats: SendStats::default(),
@@ -162,6 +167,13 @@ impl OtlpHttpExporter {
     /// Sets the records per request (at least 1).
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batches.size = batch.max(1);
+        self
+    }
+
+    /// Sends each signal to its own full URL (as `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` does)
+    /// instead of the base endpoint's `/v1/…` paths.
+    pub fn with_signal_urls(mut self, traces: &str, logs: &str, metrics: &str) -> Self {
+        self.out.urls = [traces.to_owned(), logs.to_owned(), metrics.to_owned()];
         self
     }
 
@@ -196,8 +208,8 @@ impl Requests {
     }
 
     /// POSTs one request; true when accepted.
-    fn send(&mut self, path: &str, body: Result<Vec<u8>, ExportError>) -> bool {
-        let url = format!("{}{path}", self.base);
+    fn send(&mut self, signal: usize, body: Result<Vec<u8>, ExportError>) -> bool {
+        let url = self.urls.get(signal).cloned().unwrap_or_default();
         let result = body.and_then(|body| {
             let len = body.len() as u64;
             let content_type = match self.protocol {
@@ -245,19 +257,19 @@ impl Requests {
 impl Deliver for Requests {
     fn spans(&mut self, spans: &[SpanRecord]) {
         let body = self.body(&otlp::trace_request(spans));
-        if self.send("/v1/traces", body) {
+        if self.send(0, body) {
             self.stats.spans += spans.len() as u64;
         }
     }
     fn logs(&mut self, logs: &[LogRecord]) {
         let body = self.body(&otlp::logs_request(logs));
-        if self.send("/v1/logs", body) {
+        if self.send(1, body) {
             self.stats.logs += logs.len() as u64;
         }
     }
     fn metrics(&mut self, points: &[MetricPoint]) {
         let body = self.body(&otlp::metrics_request(points));
-        if self.send("/v1/metrics", body) {
+        if self.send(2, body) {
             self.stats.metric_points += points.len() as u64;
         }
     }

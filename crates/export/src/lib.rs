@@ -6,6 +6,7 @@
 //! - [`OtlpHttpExporter`]: OTLP/HTTP (protobuf or JSON) to a collector or backend;
 //! - [`sdk`]: spans through the OpenTelemetry SDK's exporters (`opentelemetry-otlp` or any
 //!   `SpanExporter`), ids and times kept;
+//! - [`Destinations`]: each signal to where a [`config::ExportConfig`] says;
 //! - [`config`]: where each signal goes, from flags, the `OTEL_*` variables and Codex's
 //!   `[otel]` section, with a documented precedence.
 
@@ -16,9 +17,11 @@ pub mod config;
 mod http;
 mod jsonl;
 pub mod otlp;
+mod route;
 pub mod sdk;
 
 pub use http::{ExportError, OtlpHttpExporter, Protocol, SendStats};
 pub use jsonl::{DEFAULT_BATCH, OtlpJsonWriter, WriteStats};
 /// The OTLP protocol types, re-exported.
 pub use opentelemetry_proto::tonic as proto;
+pub use route::{Delivered, Destinations};

@@ -35,3 +35,60 @@ pub fn by_name(name: &str, stability_opt_in: Option<&str>) -> Option<Box<dyn Dia
 
 /// The names [`by_name`] knows.
 pub const NAMES: [&str; 4] = ["codex", "genai", "genai-latest", "openinference"];
+
+/// A dialect with its resources amended: `service.name` replaced, attributes added (what
+/// `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` ask for). Everything else is the inner
+/// dialect's.
+#[derive(Debug)]
+pub struct WithResource<D> {
+    inner: D,
+    service_name: Option<String>,
+    extra: Vec<(String, String)>,
+}
+
+impl<D: Dialect> WithResource<D> {
+    /// `inner` with `service_name` (when `Some`) and the `extra` attributes on every resource.
+    /// An extra `service.name` counts only when `service_name` is `None`.
+    pub fn new(inner: D, service_name: Option<String>, extra: Vec<(String, String)>) -> Self {
+        WithResource {
+            inner,
+            service_name,
+            extra,
+        }
+    }
+}
+
+impl<D: Dialect> Dialect for WithResource<D> {
+    fn map(&self, event: &agentobs_schema::Event, cx: &mut crate::MapContext<'_>) {
+        self.inner.map(event, cx)
+    }
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn scope(&self) -> crate::InstrumentationScope {
+        self.inner.scope()
+    }
+    fn resource(&self, ctx: &agentobs_schema::SessionContext) -> crate::Resource {
+        let mut r = self.inner.resource(ctx);
+        for (k, v) in &self.extra {
+            r.attributes.set(k.clone(), v.clone());
+        }
+        if let Some(s) = &self.service_name {
+            r.attributes
+                .set(crate::keys::resource::SERVICE_NAME, s.clone());
+        }
+        r
+    }
+    fn temporality(&self) -> crate::Temporality {
+        self.inner.temporality()
+    }
+    fn open_turn(&self, cx: &mut crate::MapContext<'_>) {
+        self.inner.open_turn(cx)
+    }
+    fn close_turn(&self, turn: &crate::TurnState, cx: &mut crate::MapContext<'_>) {
+        self.inner.close_turn(turn, cx)
+    }
+    fn close_session(&self, cx: &mut crate::MapContext<'_>) {
+        self.inner.close_session(cx)
+    }
+}

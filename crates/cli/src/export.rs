@@ -1,0 +1,176 @@
+//! `agentobs export`: rollouts replayed as OTLP to a collector or backend.
+
+use std::path::PathBuf;
+
+use agentobs::BookPricer;
+use agentobs_codex::ReadOptions;
+use agentobs_codex::otel::OtelConfig;
+use agentobs_cost::ServiceTier;
+use agentobs_export::Destinations;
+use agentobs_export::config::{ExportConfig, Transport};
+use agentobs_semconv::dialects::{self, WithResource};
+use agentobs_semconv::{Dialect, Mapper};
+
+use crate::dates::{DateArgs, Dates};
+use crate::exit;
+use crate::inputs::InputArgs;
+use crate::map::{MapSink, content_policy, feed_files};
+use crate::pricing::PricingArgs;
+
+/// Arguments of `agentobs export`.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Dialect: codex, genai, genai-latest or openinference (as for `map`).
+    #[arg(long, value_name = "DIALECT", default_value = "genai")]
+    dialect: String,
+    /// A Codex config.toml whose [otel] section says where each signal goes.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// OTLP/HTTP base endpoint for every signal (overrides $OTEL_EXPORTER_OTLP_* and --config).
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// http/protobuf or http/json (overrides $OTEL_EXPORTER_OTLP_PROTOCOL and --config).
+    #[arg(long, value_name = "PROTOCOL")]
+    protocol: Option<String>,
+    /// Request header NAME=VALUE for every signal; repeatable. Values are never printed.
+    #[arg(long = "header", value_name = "NAME=VALUE")]
+    headers: Vec<String>,
+    #[command(flatten)]
+    dates: DateArgs,
+    /// Content to export, as for `map` (default none; [otel].log_user_prompt adds prompts).
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    capture: Vec<String>,
+    /// Longest exported text in characters; 0 for no limit.
+    #[arg(long, value_name = "CHARS", default_value_t = agentobs_semconv::ContentPolicy::DEFAULT_MAX_CHARS)]
+    max_content_chars: usize,
+    #[command(flatten)]
+    pricing: PricingArgs,
+    /// Skip (with a warning) lines longer than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_line_bytes: usize,
+}
+
+fn usage(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("agentobs export: {msg}");
+    exit::USAGE
+}
+
+pub fn run(args: ExportArgs) -> u8 {
+    let env = |k: &str| std::env::var(k).ok();
+    let otel = match &args.config {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(text) => match OtelConfig::parse(&text, p, &env) {
+                Ok(o) => o,
+                Err(e) => return usage(e),
+            },
+            Err(e) => return usage(format!("{}: {e}", p.display())),
+        },
+        None => None,
+    };
+    let mut builder = ExportConfig::builder();
+    if let Some(e) = &args.endpoint {
+        builder = builder.endpoint(e.clone());
+    }
+    if let Some(p) = &args.protocol {
+        match Transport::parse(p) {
+            Some(t) => builder = builder.transport(t),
+            None => return usage(format!("unknown protocol {p:?} (http/protobuf, http/json)")),
+        }
+    }
+    for h in &args.headers {
+        match h.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => builder = builder.header(k.trim(), v.trim()),
+            _ => return usage("--header wants NAME=VALUE"),
+        }
+    }
+    let config = match builder.resolve(otel.as_ref(), &env) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let destinations = match Destinations::new(&config) {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    if destinations.is_empty() {
+        return usage(
+            "nowhere to export: give --endpoint, set OTEL_EXPORTER_OTLP_ENDPOINT, or --config \
+             with an [otel] exporter (or OTEL_SDK_DISABLED is set)",
+        );
+    }
+    let opt_in = config.genai_latest.then_some("gen_ai_latest_experimental");
+    let Some(dialect) = dialects::by_name(&args.dialect, opt_in) else {
+        return usage(format!(
+            "unknown dialect {:?} ({})",
+            args.dialect,
+            dialects::NAMES.join(", ")
+        ));
+    };
+    let dialect = WithResource::new(
+        dialect,
+        config.service_name.clone(),
+        config.resource_attributes.clone(),
+    );
+    let mut content = match content_policy(&args.capture, args.max_content_chars) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    if config.log_user_prompt {
+        content = content.with_prompts(true);
+    }
+    let Dates {
+        since,
+        until,
+        timezone,
+    } = match args.dates.resolve() {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    let roots = args.inputs.roots();
+    let (book, tier) = match args.pricing.resolve(&roots) {
+        Ok(p) => p,
+        Err(e) => return usage(e),
+    };
+    let files = match args.inputs.files() {
+        Ok(f) => f,
+        Err(e) => return usage(e),
+    };
+    let name = dialect.name().to_owned();
+    let mapper = Mapper::new(dialect, destinations)
+        .with_content(content)
+        .with_pricer(BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)));
+    let mut sink = MapSink {
+        mapper,
+        dates: (since, until, timezone),
+        warnings: 0,
+        lines: 0,
+    };
+    let opts = ReadOptions::default()
+        .with_content(content.captures_any())
+        .with_max_line_bytes(args.max_line_bytes);
+    feed_files(&files, &opts, &mut sink);
+    let (warnings, lines) = (sink.warnings, sink.lines);
+    let (destinations, stats) = sink.mapper.finish();
+    let (d, error) = destinations.finish();
+    eprintln!(
+        "{} files, {lines} lines, {} events → {name}: sent {} spans, {} log records, {} metric \
+         points; failed {} spans, {} requests; {warnings} warnings",
+        files.len(),
+        stats.events,
+        d.spans,
+        d.logs,
+        d.metric_points,
+        d.failed_spans,
+        d.failed_requests,
+    );
+    if let Some(e) = error {
+        eprintln!("agentobs export: {e}");
+        return exit::FAILED;
+    }
+    if warnings > 0 {
+        exit::WARNINGS
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,190 @@
+//! [`Destinations`]: each signal to where an [`ExportConfig`] says.
+
+use agentobs_semconv::{LogRecord, MetricPoint, SignalSink, SpanRecord};
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+
+use crate::config::{ExportConfig, Signal, Target, Transport};
+use crate::http::{ExportError, OtlpHttpExporter, Protocol};
+use crate::sdk::SdkSpanSink;
+
+enum Traces {
+    /// Through `opentelemetry-otlp`'s span exporter (OTLP/HTTP protobuf).
+    Sdk(SdkSpanSink<opentelemetry_otlp::SpanExporter>, String),
+    /// Our own OTLP/HTTP client (for JSON bodies, which the SDK exporter is built without).
+    Http(OtlpHttpExporter),
+}
+
+impl std::fmt::Debug for Traces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Traces::Sdk(..) => "Traces::Sdk",
+            Traces::Http(_) => "Traces::Http",
+        })
+    }
+}
+
+/// What [`Destinations::finish`] delivered, per signal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivered {
+    /// Spans accepted by the receiver.
+    pub spans: u64,
+    /// Spans that failed.
+    pub failed_spans: u64,
+    /// Log records accepted.
+    pub logs: u64,
+    /// Metric points accepted.
+    pub metric_points: u64,
+    /// Requests of logs and metrics that failed.
+    pub failed_requests: u64,
+}
+
+/// A [`SignalSink`] that sends each signal to its target: spans through the OpenTelemetry
+/// SDK's OTLP exporter (protobuf; our client for JSON), logs and metrics through
+/// [`OtlpHttpExporter`] (the SDK has no public way to export log records and metric points
+/// with their original times and ids). A signal without a target is dropped.
+#[derive(Debug)]
+pub struct Destinations {
+    traces: Option<Traces>,
+    logs: Option<OtlpHttpExporter>,
+    metrics: Option<OtlpHttpExporter>,
+}
+
+fn http_for(target: &Target, signal: Signal) -> Result<OtlpHttpExporter, ExportError> {
+    let protocol = match target.transport {
+        Transport::HttpJson => Protocol::HttpJson,
+        _ => Protocol::HttpProtobuf,
+    };
+    let headers: Vec<(String, String)> = target
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+        .collect();
+    // The base is only checked; every signal's full URL is the target's.
+    let base = target
+        .endpoint
+        .split_once("://")
+        .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or("")))
+        .unwrap_or_else(|| target.endpoint.clone());
+    let e = OtlpHttpExporter::new(&base, protocol, &headers)?;
+    let url = target.endpoint.as_str();
+    Ok(match signal {
+        Signal::Traces => e.with_signal_urls(url, "", ""),
+        Signal::Logs => e.with_signal_urls("", url, ""),
+        Signal::Metrics => e.with_signal_urls("", "", url),
+    })
+}
+
+impl Destinations {
+    /// The destinations of `config`. gRPC is refused for now (this build has OTLP/HTTP only).
+    pub fn new(config: &ExportConfig) -> Result<Self, ExportError> {
+        for s in Signal::ALL {
+            if let Some(t) = config.target(s)
+                && t.transport == Transport::Grpc
+            {
+                return Err(ExportError::Client(format!(
+                    "{s:?} is configured for OTLP/gRPC ({}); this build exports OTLP/HTTP only: \
+                     use http/protobuf or http/json",
+                    t.endpoint
+                )));
+            }
+        }
+        let traces = match &config.traces {
+            None => None,
+            Some(t) if t.transport == Transport::HttpJson => {
+                Some(Traces::Http(http_for(t, Signal::Traces)?))
+            }
+            Some(t) => {
+                let headers = t
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+                    .collect();
+                let exporter = opentelemetry_otlp::SpanExporter::builder()
+                    .with_http()
+                    .with_endpoint(t.endpoint.clone())
+                    .with_timeout(t.timeout)
+                    .with_headers(headers)
+                    .build()
+                    .map_err(|e| ExportError::Client(e.to_string()))?;
+                Some(Traces::Sdk(SdkSpanSink::new(exporter), t.endpoint.clone()))
+            }
+        };
+        Ok(Destinations {
+            traces,
+            logs: config
+                .logs
+                .as_ref()
+                .map(|t| http_for(t, Signal::Logs))
+                .transpose()?,
+            metrics: config
+                .metrics
+                .as_ref()
+                .map(|t| http_for(t, Signal::Metrics))
+                .transpose()?,
+        })
+    }
+
+    /// True when no signal has a target.
+    pub fn is_empty(&self) -> bool {
+        self.traces.is_none() && self.logs.is_none() && self.metrics.is_none()
+    }
+
+    /// Sends what is left; what was delivered, and the first error if anything failed.
+    pub fn finish(self) -> (Delivered, Option<String>) {
+        let mut d = Delivered::default();
+        let mut first: Option<String> = None;
+        match self.traces {
+            Some(Traces::Sdk(s, endpoint)) => {
+                let (ok, failed, error) = s.finish();
+                d.spans = ok;
+                d.failed_spans = failed;
+                if let Some(e) = error {
+                    first.get_or_insert(format!("{endpoint}: {e}"));
+                }
+            }
+            Some(Traces::Http(mut h)) => {
+                h.flush();
+                let st = h.stats();
+                d.spans = st.spans;
+                d.failed_requests += st.failed_requests;
+                if let Err(e) = h.finish() {
+                    first.get_or_insert(e.to_string());
+                }
+            }
+            None => {}
+        }
+        for h in [self.logs, self.metrics].into_iter().flatten() {
+            let mut h = h;
+            h.flush();
+            let st = h.stats();
+            d.logs += st.logs;
+            d.metric_points += st.metric_points;
+            d.failed_requests += st.failed_requests;
+            if let Err(e) = h.finish() {
+                first.get_or_insert(e.to_string());
+            }
+        }
+        (d, first)
+    }
+}
+
+impl SignalSink for Destinations {
+    fn span(&mut self, span: SpanRecord) {
+        match &mut self.traces {
+            Some(Traces::Sdk(s, _)) => s.span(span),
+            Some(Traces::Http(h)) => h.span(span),
+            None => {}
+        }
+    }
+    fn log(&mut self, log: LogRecord) {
+        if let Some(h) = &mut self.logs {
+            h.log(log);
+        }
+    }
+    fn metric(&mut self, point: MetricPoint) {
+        if let Some(h) = &mut self.metrics {
+            h.metric(point);
+        }
+    }
+}
