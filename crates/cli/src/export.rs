@@ -2,26 +2,18 @@
 
 use std::path::PathBuf;
 
-use agentobs::BookPricer;
-use agentobs_codex::ReadOptions;
 use agentobs_codex::otel::OtelConfig;
-use agentobs_cost::ServiceTier;
 use agentobs_export::Destinations;
 use agentobs_export::config::{ExportConfig, Transport};
+use agentobs_semconv::Dialect;
 use agentobs_semconv::dialects::{self, WithResource};
-use agentobs_semconv::{Dialect, Mapper};
 
-use crate::dates::{DateArgs, Dates};
 use crate::exit;
-use crate::inputs::InputArgs;
-use crate::map::{MapSink, content_policy, feed_files};
-use crate::pricing::PricingArgs;
+use crate::map::{Run, SourceArgs};
 
 /// Arguments of `agentobs export`.
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
-    #[command(flatten)]
-    inputs: InputArgs,
     /// Dialect: codex, genai, genai-latest or openinference (as for `map`).
     #[arg(long, value_name = "DIALECT", default_value = "genai")]
     dialect: String,
@@ -38,18 +30,7 @@ pub struct ExportArgs {
     #[arg(long = "header", value_name = "NAME=VALUE")]
     headers: Vec<String>,
     #[command(flatten)]
-    dates: DateArgs,
-    /// Content to export, as for `map` (default none; [otel].log_user_prompt adds prompts).
-    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
-    capture: Vec<String>,
-    /// Longest exported text in characters; 0 for no limit.
-    #[arg(long, value_name = "CHARS", default_value_t = agentobs_semconv::ContentPolicy::DEFAULT_MAX_CHARS)]
-    max_content_chars: usize,
-    #[command(flatten)]
-    pricing: PricingArgs,
-    /// Skip (with a warning) lines longer than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
-    max_line_bytes: usize,
+    source: SourceArgs,
 }
 
 fn usage(msg: impl std::fmt::Display) -> u8 {
@@ -112,57 +93,26 @@ pub fn run(args: ExportArgs) -> u8 {
         config.service_name.clone(),
         config.resource_attributes.clone(),
     );
-    let mut content = match content_policy(&args.capture, args.max_content_chars) {
-        Ok(c) => c,
+    let mut source = match args.source.prepare() {
+        Ok(s) => s,
         Err(e) => return usage(e),
     };
     if config.log_user_prompt {
-        content = content.with_prompts(true);
+        source.content = source.content.with_prompts(true);
     }
-    let Dates {
-        since,
-        until,
-        timezone,
-    } = match args.dates.resolve() {
-        Ok(d) => d,
-        Err(e) => return usage(e),
-    };
-    let roots = args.inputs.roots();
-    let (book, tier) = match args.pricing.resolve(&roots) {
-        Ok(p) => p,
-        Err(e) => return usage(e),
-    };
-    let files = match args.inputs.files() {
-        Ok(f) => f,
-        Err(e) => return usage(e),
-    };
     let name = dialect.name().to_owned();
-    let mapper = Mapper::new(dialect, destinations)
-        .with_content(content)
-        .with_pricer(BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)));
-    let mut sink = MapSink {
-        mapper,
-        dates: (since, until, timezone),
-        warnings: 0,
-        lines: 0,
-    };
-    let opts = ReadOptions::default()
-        .with_content(content.captures_any())
-        .with_max_line_bytes(args.max_line_bytes);
-    feed_files(&files, &opts, &mut sink);
-    let (warnings, lines) = (sink.warnings, sink.lines);
-    let (destinations, stats) = sink.mapper.finish();
+    let Run {
+        sink: destinations,
+        stats,
+        files,
+        lines,
+        warnings,
+    } = source.run(dialect, destinations);
     let (d, error) = destinations.finish();
     eprintln!(
-        "{} files, {lines} lines, {} events → {name}: sent {} spans, {} log records, {} metric \
-         points; failed {} spans, {} requests; {warnings} warnings",
-        files.len(),
-        stats.events,
-        d.spans,
-        d.logs,
-        d.metric_points,
-        d.failed_spans,
-        d.failed_requests,
+        "{files} files, {lines} lines, {} events → {name}: sent {} spans, {} log records, {} \
+         metric points; failed {} spans, {} requests; {warnings} warnings",
+        stats.events, d.spans, d.logs, d.metric_points, d.failed_spans, d.failed_requests,
     );
     if let Some(e) = error {
         eprintln!("agentobs export: {e}");

@@ -22,8 +22,6 @@ use crate::pricing::PricingArgs;
 /// Arguments of `agentobs map`.
 #[derive(clap::Args, Debug)]
 pub struct MapArgs {
-    #[command(flatten)]
-    inputs: InputArgs,
     /// Dialect: codex, genai (OpenTelemetry GenAI v1.41), genai-latest (unstable) or
     /// openinference. `genai` means genai-latest when $OTEL_SEMCONV_STABILITY_OPT_IN lists
     /// gen_ai_latest_experimental.
@@ -48,6 +46,15 @@ pub struct MapArgs {
     #[arg(long = "header", value_name = "NAME=VALUE", requires = "endpoint")]
     headers: Vec<String>,
     #[command(flatten)]
+    source: SourceArgs,
+}
+
+/// What to read and how: shared by `map` and `export`.
+#[derive(clap::Args, Debug)]
+pub struct SourceArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
+    #[command(flatten)]
     dates: DateArgs,
     /// Content to put on the records, comma-separated: prompt, tool-arguments, tool-output,
     /// assistant-text, all. Default: none (lengths only).
@@ -63,12 +70,81 @@ pub struct MapArgs {
     max_line_bytes: usize,
 }
 
+/// [`SourceArgs`] checked: the files, the content policy, dates and prices.
+pub(crate) struct Source {
+    files: Vec<agentobs_codex::RolloutFile>,
+    pub(crate) content: ContentPolicy,
+    dates: crate::dates::Dates,
+    pricer: BookPricer,
+    max_line_bytes: usize,
+}
+
+/// What a mapping run read and produced.
+pub(crate) struct Run<S> {
+    pub(crate) sink: S,
+    pub(crate) stats: agentobs_semconv::MapStats,
+    pub(crate) files: usize,
+    pub(crate) lines: u64,
+    pub(crate) warnings: u64,
+}
+
+impl SourceArgs {
+    /// Checks the flags and finds the files; an error message for a usage error.
+    pub(crate) fn prepare(&self) -> Result<Source, String> {
+        let content = content_policy(&self.capture, self.max_content_chars)?;
+        let dates = self.dates.resolve()?;
+        let roots = self.inputs.roots();
+        let (book, tier) = self.pricing.resolve(&roots)?;
+        let files = self.inputs.files()?;
+        Ok(Source {
+            files,
+            content,
+            dates,
+            pricer: BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)),
+            max_line_bytes: self.max_line_bytes,
+        })
+    }
+}
+
+impl Source {
+    /// Maps every file through `dialect` into `sink`.
+    pub(crate) fn run<D: Dialect, S: SignalSink>(self, dialect: D, sink: S) -> Run<S> {
+        let mapper = Mapper::new(dialect, sink)
+            .with_content(self.content)
+            .with_pricer(self.pricer);
+        let Dates {
+            since,
+            until,
+            timezone,
+        } = self.dates;
+        let mut sink = MapSink {
+            mapper,
+            dates: (since, until, timezone),
+            warnings: 0,
+            lines: 0,
+        };
+        let opts = ReadOptions::default()
+            .with_content(self.content.captures_any())
+            .with_max_line_bytes(self.max_line_bytes);
+        feed_files(&self.files, &opts, &mut sink);
+        let (warnings, lines) = (sink.warnings, sink.lines);
+        let (out, stats) = sink.mapper.finish();
+        Run {
+            sink: out,
+            stats,
+            files: self.files.len(),
+            lines,
+            warnings,
+        }
+    }
+}
+
 fn usage(msg: impl std::fmt::Display) -> u8 {
     eprintln!("agentobs map: {msg}");
     exit::USAGE
 }
 
-pub(crate) fn content_policy(kinds: &[String], max: usize) -> Result<ContentPolicy, String> {
+fn content_policy(kinds: &[String], max: usize) -> Result<ContentPolicy, String> {
     let mut p = ContentPolicy::default().with_max_chars((max > 0).then_some(max));
     for k in kinds.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
         p = match k {
@@ -98,25 +174,8 @@ pub fn run(args: MapArgs) -> u8 {
             dialects::NAMES.join(", ")
         ));
     };
-    let content = match content_policy(&args.capture, args.max_content_chars) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
-    let Dates {
-        since,
-        until,
-        timezone,
-    } = match args.dates.resolve() {
-        Ok(d) => d,
-        Err(e) => return usage(e),
-    };
-    let roots = args.inputs.roots();
-    let (book, tier) = match args.pricing.resolve(&roots) {
-        Ok(p) => p,
-        Err(e) => return usage(e),
-    };
-    let files = match args.inputs.files() {
-        Ok(f) => f,
+    let source = match args.source.prepare() {
+        Ok(s) => s,
         Err(e) => return usage(e),
     };
     let out = match &args.endpoint {
@@ -153,21 +212,13 @@ pub fn run(args: MapArgs) -> u8 {
         })),
     };
     let name = dialect.name().to_owned();
-    let mapper = Mapper::new(dialect, out)
-        .with_content(content)
-        .with_pricer(BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)));
-    let mut sink = MapSink {
-        mapper,
-        dates: (since, until, timezone),
-        warnings: 0,
-        lines: 0,
-    };
-    let opts = ReadOptions::default()
-        .with_content(content.captures_any())
-        .with_max_line_bytes(args.max_line_bytes);
-    feed_files(&files, &opts, &mut sink);
-    let (warnings, lines) = (sink.warnings, sink.lines);
-    let (out, stats) = sink.mapper.finish();
+    let Run {
+        sink: out,
+        stats,
+        files,
+        lines,
+        warnings,
+    } = source.run(dialect, out);
     let summary = match out {
         Output::Json(w) => match w.finish() {
             Ok(w) => format!(
@@ -200,8 +251,7 @@ pub fn run(args: MapArgs) -> u8 {
         }
     };
     eprintln!(
-        "{} files, {lines} lines, {} events → {name}: {summary}; {warnings} warnings",
-        files.len(),
+        "{files} files, {lines} lines, {} events → {name}: {summary}; {warnings} warnings",
         stats.events,
     );
     if warnings > 0 {
@@ -239,7 +289,7 @@ impl SignalSink for Output {
 }
 
 /// Reads every file into `sink`, a failure in one file costing only that file.
-pub(crate) fn feed_files<D: Dialect, S: SignalSink>(
+fn feed_files<D: Dialect, S: SignalSink>(
     files: &[agentobs_codex::RolloutFile],
     opts: &ReadOptions,
     sink: &mut MapSink<D, S>,
@@ -261,15 +311,15 @@ pub(crate) fn feed_files<D: Dialect, S: SignalSink>(
 }
 
 /// Feeds events in the date range to the mapper; prints warnings.
-pub(crate) struct MapSink<D: Dialect, S: SignalSink> {
-    pub(crate) mapper: Mapper<D, S>,
-    pub(crate) dates: (
+struct MapSink<D: Dialect, S: SignalSink> {
+    mapper: Mapper<D, S>,
+    dates: (
         Option<jiff::civil::Date>,
         Option<jiff::civil::Date>,
         jiff::tz::TimeZone,
     ),
-    pub(crate) warnings: u64,
-    pub(crate) lines: u64,
+    warnings: u64,
+    lines: u64,
 }
 
 impl<D: Dialect, S: SignalSink> MapSink<D, S> {
