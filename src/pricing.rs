@@ -1,7 +1,7 @@
 //! [`BookPricer`]: `agentobs-cost`'s price book as the mapper's [`Pricer`].
 
-use agentobs_cost::{PriceBook, ServiceTier, UNKNOWN_MODEL};
-use agentobs_schema::{SessionContext, TokenUsageEvent};
+use agentobs_cost::{PriceBook, Request, ServiceTier};
+use agentobs_schema::{SessionContext, Timestamp, TokenUsageEvent};
 use agentobs_semconv::{Cost, Pricer};
 
 /// Prices model requests with a [`PriceBook`], the same way `agentobs report` does: the
@@ -36,15 +36,8 @@ impl BookPricer {
 
 impl Pricer for BookPricer {
     fn price(&self, ctx: &SessionContext, request: &TokenUsageEvent) -> Option<Cost> {
-        // The same reading as `agentobs_cost::Request::from_event`.
-        let model = ctx.model.as_deref().unwrap_or(UNKNOWN_MODEL);
-        let tier = ctx
-            .service_tier
-            .as_deref()
-            .and_then(|t| t.parse::<ServiceTier>().ok())
-            .unwrap_or(self.default_tier);
-        let prompt = request.prompt_tokens.unwrap_or(request.usage.input_tokens);
-        let c = self.book.price(model, &request.usage, prompt, tier)?;
+        let c =
+            Request::new(Timestamp::default(), ctx, request).cost(&self.book, self.default_tier)?;
         Some(Cost::new(
             c.input_usd,
             c.cached_input_usd,

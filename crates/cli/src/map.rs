@@ -325,14 +325,7 @@ struct MapSink<D: Dialect, S: SignalSink> {
 impl<D: Dialect, S: SignalSink> MapSink<D, S> {
     fn in_range(&self, event: &Event) -> bool {
         let (since, until, tz) = &self.dates;
-        if since.is_none() && until.is_none() {
-            return true;
-        }
-        let Ok(ts) = jiff::Timestamp::from_millisecond(event.at.unix_millis()) else {
-            return false;
-        };
-        let day = ts.to_zoned(tz.clone()).date();
-        since.is_none_or(|s| day >= s) && until.is_none_or(|u| day <= u)
+        agentobs_cost::ledger::in_local_dates(event.at, tz, *since, *until)
     }
 }
 

@@ -478,14 +478,7 @@ impl Ledger {
     }
 
     fn in_range(&self, slot: Timestamp) -> bool {
-        if self.since.is_none() && self.until.is_none() {
-            return true;
-        }
-        let Ok(t) = jiff::Timestamp::from_millisecond(slot.unix_millis()) else {
-            return false;
-        };
-        let date = t.to_zoned(self.tz.clone()).date();
-        self.since.is_none_or(|s| date >= s) && self.until.is_none_or(|u| date <= u)
+        in_local_dates(slot, &self.tz, self.since, self.until)
     }
 
     /// Adds a thread's buckets. Each thread is added once (its `sessions` count is one per
@@ -562,6 +555,24 @@ impl Ledger {
     pub fn dims(&self) -> &[Dimension] {
         &self.dims
     }
+}
+
+/// True when `at`'s date in `tz` lies from `since` to `until` (inclusive; `None`: open). The
+/// one date filter of `report`, `map` and `export`.
+pub fn in_local_dates(
+    at: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    since: Option<jiff::civil::Date>,
+    until: Option<jiff::civil::Date>,
+) -> bool {
+    if since.is_none() && until.is_none() {
+        return true;
+    }
+    let Ok(t) = jiff::Timestamp::from_millisecond(at.unix_millis()) else {
+        return false;
+    };
+    let date = t.to_zoned(tz.clone()).date();
+    since.is_none_or(|s| date >= s) && until.is_none_or(|u| date <= u)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! One priced request, taken from a usage event: the single place where an
 //! [`Event`] becomes something the cost model can price or roll up.
 
-use agentobs_schema::{Event, EventKind, Timestamp, TokenUsage};
+use agentobs_schema::{Event, EventKind, SessionContext, Timestamp, TokenUsage, TokenUsageEvent};
 
 use crate::ledger::{UsageBucket, add_request};
 use crate::{CostBreakdown, PriceBook, ServiceTier};
@@ -50,9 +50,14 @@ impl<'a> Request<'a> {
         let EventKind::TokenUsage(u) = &event.kind else {
             return None;
         };
-        let ctx = &event.ctx;
-        Some(Request {
-            at: event.at,
+        Some(Self::new(event.at, &event.ctx, u))
+    }
+
+    /// The request of usage `u` recorded at `at` in session `ctx`: the session names the
+    /// model and the service tier.
+    pub fn new(at: Timestamp, ctx: &'a SessionContext, u: &TokenUsageEvent) -> Self {
+        Request {
+            at,
             model: ctx.model.as_deref().unwrap_or(UNKNOWN_MODEL),
             model_inferred: ctx.model_inferred,
             service_tier: ctx
@@ -61,7 +66,7 @@ impl<'a> Request<'a> {
                 .and_then(|t| t.parse::<ServiceTier>().ok()),
             prompt_tokens: u.prompt_tokens.unwrap_or(u.usage.input_tokens),
             usage: u.usage,
-        })
+        }
     }
 
     /// The request's cost at `default_tier` (used when the session names no tier), or `None`

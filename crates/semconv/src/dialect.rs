@@ -11,7 +11,7 @@ use crate::content::ContentPolicy;
 use crate::cost::Cost;
 use crate::ids;
 use crate::keys::agentobs as ao;
-use crate::metrics::{Aggregator, MeasuredWith, Measurement};
+use crate::metrics::{Aggregator, MeasuredWith};
 use crate::record::{
     AttrList, InstrumentationScope, Key, LogRecord, Resource, Severity, SignalSink, SpanEvent,
     SpanId, SpanKind, SpanRecord, SpanStatus, Temporality, TraceId,
@@ -576,18 +576,6 @@ impl MapContext<'_> {
             attributes,
             value,
             time,
-        );
-    }
-
-    /// Records a [`Measurement`].
-    pub fn measure(&mut self, m: &Measurement) {
-        self.session.metrics.record(
-            m.name.clone(),
-            m.unit.clone(),
-            m.instrument,
-            &m.attributes,
-            m.value,
-            m.time,
         );
     }
 }

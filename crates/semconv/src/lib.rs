@@ -58,7 +58,6 @@ pub use content::ContentPolicy;
 pub use cost::{Cost, NoPrices, Pricer};
 pub use dialect::{Dialect, MapContext, MapStats, SessionState, TurnState, default_resource};
 pub use mapper::{DEFAULT_MAX_OPEN_SESSIONS, Mapper};
-pub use metrics::{MeasuredWith, Measurement};
 pub use record::{
     AttrList, AttrValue, HistogramValue, Instrument, InstrumentationScope, Key, KeyValue,
     LogRecord, MetricPoint, PointValue, Resource, Severity, SignalSink, Signals, SpanEvent, SpanId,

@@ -10,26 +10,9 @@ use crate::record::{
     PointValue, Resource, Temporality,
 };
 
-/// One measurement, before aggregation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Measurement {
-    /// Metric name.
-    pub name: Key,
-    /// Unit.
-    pub unit: Key,
-    /// Instrument; for a histogram, its bucket bounds.
-    pub instrument: MeasuredWith,
-    /// Series attributes.
-    pub attributes: AttrList,
-    /// The measured value (a counter's increment).
-    pub value: f64,
-    /// When it was measured.
-    pub time: Timestamp,
-}
-
-/// The instrument of a [`Measurement`].
+/// The instrument a measurement is recorded with.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum MeasuredWith {
+pub(crate) enum MeasuredWith {
     /// A monotonic counter.
     Counter,
     /// A histogram with these explicit bucket bounds.
@@ -183,12 +166,6 @@ impl Aggregator {
         });
     }
 
-    /// Adds a [`Measurement`].
-    #[cfg(test)]
-    pub(crate) fn record_measurement(&mut self, m: Measurement) {
-        self.record(m.name, m.unit, m.instrument, &m.attributes, m.value, m.time);
-    }
-
     /// Every series as a point; the aggregator is empty afterwards.
     pub(crate) fn drain(
         &mut self,
@@ -242,14 +219,14 @@ mod tests {
         static BOUNDS: [f64; 3] = [1.0, 4.0, 16.0];
         let mut agg = Aggregator::default();
         for (v, t) in [(1.0, 5), (4.5, 3), (100.0, 9), (0.5, 7)] {
-            agg.record_measurement(Measurement {
-                name: "m".into(),
-                unit: "{token}".into(),
-                instrument: MeasuredWith::Histogram(&BOUNDS),
-                attributes: AttrList::new(),
-                value: v,
-                time: Timestamp::from_unix_millis(t),
-            });
+            agg.record(
+                "m".into(),
+                "{token}".into(),
+                MeasuredWith::Histogram(&BOUNDS),
+                &AttrList::new(),
+                v,
+                Timestamp::from_unix_millis(t),
+            );
         }
         let pts: Vec<_> = agg
             .drain(&Arc::default(), &Arc::default(), Temporality::Delta)
