@@ -50,7 +50,7 @@ pub struct Destinations {
     metrics: Option<OtlpHttpExporter>,
 }
 
-fn http_for(target: &Target, signal: Signal) -> Result<OtlpHttpExporter, ExportError> {
+fn http_for(target: &Target) -> Result<OtlpHttpExporter, ExportError> {
     let protocol = match target.transport {
         Transport::HttpJson => Protocol::HttpJson,
         _ => Protocol::HttpProtobuf,
@@ -60,19 +60,9 @@ fn http_for(target: &Target, signal: Signal) -> Result<OtlpHttpExporter, ExportE
         .iter()
         .map(|(k, v)| (k.clone(), v.expose().to_owned()))
         .collect();
-    // The base is only checked; every signal's full URL is the target's.
-    let base = target
-        .endpoint
-        .split_once("://")
-        .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or("")))
-        .unwrap_or_else(|| target.endpoint.clone());
-    let e = OtlpHttpExporter::new(&base, protocol, &headers)?;
+    // Destinations hands this exporter one signal only; its URL is the target's, as written.
     let url = target.endpoint.as_str();
-    Ok(match signal {
-        Signal::Traces => e.with_signal_urls(url, "", ""),
-        Signal::Logs => e.with_signal_urls("", url, ""),
-        Signal::Metrics => e.with_signal_urls("", "", url),
-    })
+    Ok(OtlpHttpExporter::new(url, protocol, &headers)?.with_signal_urls(url, url, url))
 }
 
 impl Destinations {
@@ -91,9 +81,7 @@ impl Destinations {
         }
         let traces = match &config.traces {
             None => None,
-            Some(t) if t.transport == Transport::HttpJson => {
-                Some(Traces::Http(http_for(t, Signal::Traces)?))
-            }
+            Some(t) if t.transport == Transport::HttpJson => Some(Traces::Http(http_for(t)?)),
             Some(t) => {
                 let headers = t
                     .headers
@@ -112,16 +100,8 @@ impl Destinations {
         };
         Ok(Destinations {
             traces,
-            logs: config
-                .logs
-                .as_ref()
-                .map(|t| http_for(t, Signal::Logs))
-                .transpose()?,
-            metrics: config
-                .metrics
-                .as_ref()
-                .map(|t| http_for(t, Signal::Metrics))
-                .transpose()?,
+            logs: config.logs.as_ref().map(http_for).transpose()?,
+            metrics: config.metrics.as_ref().map(http_for).transpose()?,
         })
     }
 
