@@ -7,6 +7,10 @@
 //! - [`sdk`]: spans through the OpenTelemetry SDK's exporters (`opentelemetry-otlp` or any
 //!   `SpanExporter`), ids and times kept;
 //! - [`Destinations`]: each signal to where a [`config::ExportConfig`] says;
+//! - [`pipeline`]: one event stream fanned out to sinks, each behind a bounded queue on its
+//!   own thread — the emitting thread never waits on I/O;
+//! - [`sinks`]: OTLP through a dialect, JSONL event files rotating by size, stdout, and
+//!   mapped signals in memory;
 //! - [`config`]: where each signal goes, from flags, the `OTEL_*` variables and Codex's
 //!   `[otel]` section, with a documented precedence.
 
@@ -17,8 +21,10 @@ pub mod config;
 mod http;
 mod jsonl;
 pub mod otlp;
+pub mod pipeline;
 mod route;
 pub mod sdk;
+pub mod sinks;
 
 pub use http::{ExportError, OtlpHttpExporter, Protocol, SendStats};
 pub use jsonl::{DEFAULT_BATCH, OtlpJsonWriter, WriteStats};

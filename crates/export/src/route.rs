@@ -110,6 +110,41 @@ impl Destinations {
         self.traces.is_none() && self.logs.is_none() && self.metrics.is_none()
     }
 
+    /// Sends what is buffered now. An error when a request (or a span export) failed during
+    /// this flush; the destinations go on either way.
+    pub fn flush(&mut self) -> Result<(), String> {
+        let failed_before = self.failures();
+        match &mut self.traces {
+            Some(Traces::Sdk(s, _)) => s.flush(),
+            Some(Traces::Http(h)) => h.flush(),
+            None => {}
+        }
+        for h in [&mut self.logs, &mut self.metrics].into_iter().flatten() {
+            h.flush();
+        }
+        let failed = self.failures() - failed_before;
+        if failed == 0 {
+            Ok(())
+        } else {
+            Err(format!("{failed} exports failed in this flush"))
+        }
+    }
+
+    /// Spans and requests that failed so far.
+    fn failures(&self) -> u64 {
+        let traces = match &self.traces {
+            Some(Traces::Sdk(s, _)) => s.failed(),
+            Some(Traces::Http(h)) => h.stats().failed_requests,
+            None => 0,
+        };
+        traces
+            + [&self.logs, &self.metrics]
+                .into_iter()
+                .flatten()
+                .map(|h| h.stats().failed_requests)
+                .sum::<u64>()
+    }
+
     /// Sends what is left; what was delivered, and the first error if anything failed.
     pub fn finish(self) -> (Delivered, Option<String>) {
         let mut d = Delivered::default();

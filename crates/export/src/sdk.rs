@@ -192,6 +192,11 @@ impl<E: SpanExporter> SdkSpanSink<E> {
         (self.exported, self.failed, self.error)
     }
 
+    /// Spans whose export failed so far.
+    pub fn failed(&self) -> u64 {
+        self.failed
+    }
+
     /// The exporter.
     pub fn exporter(&self) -> &E {
         &self.exporter

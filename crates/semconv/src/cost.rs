@@ -55,7 +55,7 @@ impl Cost {
 }
 
 /// Prices model requests.
-pub trait Pricer {
+pub trait Pricer: Send {
     /// The cost of `request` in session `ctx`, or `None` when the model has no price (the
     /// records then say the request is unpriced instead of claiming $0).
     fn price(&self, ctx: &SessionContext, request: &TokenUsageEvent) -> Option<Cost>;
@@ -73,7 +73,7 @@ impl Pricer for NoPrices {
 
 impl<F> Pricer for F
 where
-    F: Fn(&SessionContext, &TokenUsageEvent) -> Option<Cost>,
+    F: Fn(&SessionContext, &TokenUsageEvent) -> Option<Cost> + Send,
 {
     fn price(&self, ctx: &SessionContext, request: &TokenUsageEvent) -> Option<Cost> {
         self(ctx, request)
