@@ -7,7 +7,9 @@
 //! - [`codex`]: the Codex rollout reader with exact token accounting;
 //! - [`cost`]: the offline price book, per-request pricing and roll-ups;
 //! - [`semconv`]: pluggable semantic mapping (Codex, OpenTelemetry GenAI, OpenInference);
-//! - [`export`]: mapped records to OTLP (OTLP-JSON lines).
+//! - [`export`]: OTLP exporters, the sink [`Pipeline`](export::pipeline::Pipeline), JSONL and
+//!   in-memory sinks;
+//! - [`telemetry`]: the emit API for Rust harnesses ([`Telemetry`] → [`Session`]).
 //!
 //! ```no_run
 //! use agentobs::codex::{discover, ReadOptions, RolloutReader};
@@ -33,6 +35,8 @@ pub use agentobs_semconv as semconv;
 
 mod pricing;
 pub use pricing::BookPricer;
+pub mod telemetry;
+pub use telemetry::{Session, Telemetry};
 
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]

@@ -3,6 +3,8 @@
 mod codex;
 mod common;
 mod corpus;
+mod emit;
 mod harness_neutral;
+mod receiver;
 mod report;
 mod semconv;

@@ -7,6 +7,7 @@ use agentobs_semconv::{LogRecord, MetricPoint, SignalSink, SpanRecord};
 use prost::Message;
 
 use crate::batch::{Batches, Deliver};
+use crate::breaker::Breaker;
 use crate::otlp;
 
 /// The encoding of request bodies.
@@ -71,6 +72,14 @@ pub enum ExportError {
     /// A body could not be encoded.
     #[error("cannot encode an export request: {0}")]
     Encode(String),
+    /// No dialect has this name.
+    #[error("unknown dialect {name:?} (known: {known})")]
+    UnknownDialect {
+        /// The name asked for.
+        name: String,
+        /// The names known, comma-separated.
+        known: String,
+    },
 }
 
 /// What an [`OtlpHttpExporter`] sent.
@@ -89,6 +98,9 @@ pub struct SendStats {
     pub logs: u64,
     /// Metric points accepted.
     pub metric_points: u64,
+    /// Requests not tried because the receiver had just failed (counted in
+    /// `failed_requests` too).
+    pub skipped_requests: u64,
 }
 
 /// Sends records to an OTLP/HTTP receiver (an OpenTelemetry Collector, Phoenix, …), batched
@@ -113,6 +125,7 @@ struct Requests {
     headers: reqwest::header::HeaderMap,
     stats: SendStats,
     error: Option<ExportError>,
+    breaker: Breaker,
 }
 
 impl OtlpHttpExporter {
@@ -160,6 +173,7 @@ impl OtlpHttpExporter {
                 headers: map,
                 stats: SendStats::default(),
                 error: None,
+                breaker: Breaker::default(),
             },
         })
     }
@@ -182,8 +196,10 @@ impl OtlpHttpExporter {
         self.batches.flush(&mut self.out);
     }
 
-    /// Sends everything buffered; what was sent, or the first error.
+    /// Sends everything buffered; what was sent, or the first error. A receiver that was
+    /// down gets one last try, whatever the back-off.
     pub fn finish(mut self) -> Result<SendStats, ExportError> {
+        self.out.breaker.half_open();
         self.flush();
         match self.out.error.take() {
             Some(e) => Err(e),
@@ -210,6 +226,12 @@ impl Requests {
     /// POSTs one request; true when accepted.
     fn send(&mut self, signal: usize, body: Result<Vec<u8>, ExportError>) -> bool {
         let url = self.urls.get(signal).cloned().unwrap_or_default();
+        if !self.breaker.allow() {
+            // The receiver failed a moment ago: fail fast instead of waiting on it again.
+            self.stats.failed_requests += 1;
+            self.stats.skipped_requests += 1;
+            return false;
+        }
         let result = body.and_then(|body| {
             let len = body.len() as u64;
             let content_type = match self.protocol {
@@ -241,11 +263,23 @@ impl Requests {
         });
         match result {
             Ok(len) => {
+                self.breaker.success();
                 self.stats.requests += 1;
                 self.stats.bytes += len;
                 true
             }
             Err(e) => {
+                // A request the receiver refused as bad (4xx but 408/429) says nothing about
+                // its health.
+                let down = match &e {
+                    ExportError::Status { status, .. } => {
+                        *status >= 500 || *status == 429 || *status == 408
+                    }
+                    _ => true,
+                };
+                if down {
+                    self.breaker.failure();
+                }
                 self.stats.failed_requests += 1;
                 self.error.get_or_insert(e);
                 false

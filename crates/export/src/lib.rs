@@ -17,6 +17,7 @@
 #![warn(unreachable_pub, missing_debug_implementations)]
 
 mod batch;
+mod breaker;
 pub mod config;
 mod http;
 mod jsonl;

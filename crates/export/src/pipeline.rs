@@ -99,6 +99,7 @@ enum Msg {
     Warning(Box<Warning>),
     End(Box<SourceEnd>),
     Flush(mpsc::Sender<()>),
+    Shutdown,
 }
 
 #[derive(Debug, Default)]
@@ -180,6 +181,8 @@ impl ShutdownReport {
 struct Lane {
     name: String,
     tx: Option<SyncSender<Msg>>,
+    /// Set by shutdown: later events are dropped and counted.
+    closed: AtomicBool,
     counters: Arc<Counters>,
     done: Receiver<SinkSummary>,
     abort: Arc<AtomicBool>,
@@ -266,6 +269,7 @@ fn start(name: String, mut sink: Box<dyn Sink>, capacity: usize, every: Duration
     Lane {
         name,
         tx,
+        closed: AtomicBool::new(false),
         counters,
         done,
         abort,
@@ -321,6 +325,32 @@ fn run(
                 dirty = false;
                 let _ = ack.send(());
             }
+            Ok(Msg::Shutdown) => {
+                // Take what is queued, then close.
+                while let Ok(m) = rx.try_recv() {
+                    if abort.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    match m {
+                        Msg::Event(e) => {
+                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                sink.event(&e)
+                            }));
+                            counters.processed.fetch_add(1, Ordering::Relaxed);
+                            if !matches!(r, Ok(ControlFlow::Continue(()))) {
+                                break;
+                            }
+                        }
+                        Msg::Warning(w) => sink.warning(&w),
+                        Msg::End(end) => sink.end(&end),
+                        Msg::Flush(ack) => {
+                            let _ = ack.send(());
+                        }
+                        Msg::Shutdown => {}
+                    }
+                }
+                break;
+            }
             Err(RecvTimeoutError::Timeout) => {
                 if dirty {
                     flush(sink);
@@ -335,10 +365,11 @@ fn run(
         .unwrap_or_else(|_| SinkSummary::new(0, 0, Some("the sink panicked while closing".into())))
 }
 
-/// Takes the rest of the queue without feeding anyone, until every sender is gone.
+/// Takes the rest of the queue without feeding anyone, until shutdown.
 fn drain(rx: &Receiver<Msg>, counters: &Counters) {
     while let Ok(m) = rx.recv() {
         match m {
+            Msg::Shutdown => break,
             Msg::Event(_) => {
                 counters.processed.fetch_add(1, Ordering::Relaxed);
             }
@@ -455,14 +486,37 @@ impl Pipeline {
 
     /// Closes the queues, lets every sink take what is queued, flush and close, and waits at
     /// most `deadline` in all. A sink still busy at the deadline is told to drop the rest
-    /// (counted) and is reported as timed out; its thread ends on its own.
-    pub fn shutdown(mut self, deadline: Duration) -> ShutdownReport {
+    /// (counted) and is reported as timed out; its thread ends on its own. Events emitted
+    /// after this are dropped and counted. A second call reports no summaries.
+    pub fn shutdown(&self, deadline: Duration) -> ShutdownReport {
         let until = Instant::now() + deadline;
-        for lane in &mut self.lanes {
-            lane.tx = None;
+        let mut asked = Vec::with_capacity(self.lanes.len());
+        for lane in &self.lanes {
+            let first = !lane.closed.swap(true, Ordering::SeqCst);
+            let sent = first
+                && lane.tx.as_ref().is_some_and(|tx| {
+                    loop {
+                        match tx.try_send(Msg::Shutdown) {
+                            Ok(()) => return true,
+                            Err(TrySendError::Disconnected(_)) => return false,
+                            // A full queue: wait for room, within the deadline.
+                            Err(TrySendError::Full(_)) if Instant::now() < until => {
+                                thread::sleep(Duration::from_millis(1));
+                            }
+                            Err(TrySendError::Full(_)) => return false,
+                        }
+                    }
+                });
+            if first && !sent {
+                lane.abort.store(true, Ordering::Relaxed);
+            }
+            asked.push(first);
         }
         let mut summaries = Vec::with_capacity(self.lanes.len());
-        for lane in &self.lanes {
+        for (lane, first) in self.lanes.iter().zip(asked) {
+            if !first {
+                continue;
+            }
             let left = until.saturating_duration_since(Instant::now());
             let summary = lane.done.recv_timeout(left).ok();
             if summary.is_none() {
@@ -477,8 +531,26 @@ impl Pipeline {
     }
 }
 
+impl Drop for Pipeline {
+    /// Dropping a pipeline without [`shutdown`](Pipeline::shutdown) still lets each sink
+    /// take what is queued and close, on its own thread, without waiting for it.
+    fn drop(&mut self) {
+        for lane in &self.lanes {
+            if !lane.closed.swap(true, Ordering::SeqCst)
+                && let Some(tx) = &lane.tx
+            {
+                let _ = tx.try_send(Msg::Shutdown);
+            }
+        }
+    }
+}
+
 fn send(lane: &Lane, msg: Msg, count: bool) {
-    let Some(tx) = &lane.tx else {
+    let tx = match &lane.tx {
+        Some(tx) if !lane.closed.load(Ordering::Relaxed) => Some(tx),
+        _ => None,
+    };
+    let Some(tx) = tx else {
         if count {
             lane.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }

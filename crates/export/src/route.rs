@@ -93,6 +93,12 @@ impl Destinations {
                     .with_endpoint(t.endpoint.clone())
                     .with_timeout(t.timeout)
                     .with_headers(headers)
+                    // One retry after the first attempt (the SDK's default is three): a
+                    // flush to a dead collector is bounded by two timeouts, and the
+                    // destinations' circuit breaker fails the next batches fast.
+                    .with_retry_policy(
+                        opentelemetry_otlp::RetryPolicy::recommended().with_max_retries(1),
+                    )
                     .build()
                     .map_err(|e| ExportError::Client(e.to_string()))?;
                 Some(Traces::Sdk(SdkSpanSink::new(exporter), t.endpoint.clone()))

@@ -143,6 +143,7 @@ pub struct SdkSpanSink<E: SpanExporter> {
     exported: u64,
     failed: u64,
     error: Option<String>,
+    breaker: crate::breaker::Breaker,
 }
 
 impl<E: SpanExporter> SdkSpanSink<E> {
@@ -155,6 +156,7 @@ impl<E: SpanExporter> SdkSpanSink<E> {
             exported: 0,
             failed: 0,
             error: None,
+            breaker: crate::breaker::Breaker::default(),
         }
     }
 
@@ -173,10 +175,19 @@ impl<E: SpanExporter> SdkSpanSink<E> {
         }
         for (resource, batch) in groups {
             let n = batch.len() as u64;
+            if !self.breaker.allow() {
+                // The exporter failed a moment ago: fail fast instead of waiting on it again.
+                self.failed += n;
+                continue;
+            }
             self.exporter.set_resource(&sdk_resource(&resource));
             match futures_executor::block_on(self.exporter.export(batch)) {
-                Ok(()) => self.exported += n,
+                Ok(()) => {
+                    self.breaker.success();
+                    self.exported += n;
+                }
                 Err(e) => {
+                    self.breaker.failure();
                     self.failed += n;
                     self.error.get_or_insert_with(|| e.to_string());
                 }
@@ -187,6 +198,7 @@ impl<E: SpanExporter> SdkSpanSink<E> {
     /// Exports the rest, shuts the exporter down, and returns the spans exported, the spans
     /// that failed, and the first export error.
     pub fn finish(mut self) -> (u64, u64, Option<String>) {
+        self.breaker.half_open();
         self.flush();
         let _ = self.exporter.shutdown();
         (self.exported, self.failed, self.error)

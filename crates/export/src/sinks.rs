@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use agentobs_schema::{Event, EventSink, SourceEnd, Timestamp, Warning};
+use agentobs_semconv::dialects::{self, WithResource};
 use agentobs_semconv::{
     AttrList, ContentPolicy, Dialect, Instrument, InstrumentationScope, LogRecord, Mapper,
     MetricPoint, PointValue, Pricer, Resource, SignalSink, Signals, SpanRecord, Temporality,
@@ -67,6 +68,39 @@ impl<D: Dialect> OtlpSink<D> {
     pub fn with_pricer(mut self, pricer: impl Pricer + 'static) -> Self {
         self.mapper = self.mapper.take().map(|m| m.with_pricer(pricer));
         self
+    }
+}
+
+/// The dialect an [`ExportConfig`] asks for: one chosen by name, with the configured
+/// resource (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`).
+pub type ConfiguredDialect = WithResource<Box<dyn Dialect + Send>>;
+
+impl OtlpSink<ConfiguredDialect> {
+    /// The OTLP sink `config` describes, mapping with the dialect named `dialect` (see
+    /// [`dialects::by_name`]; `OTEL_SEMCONV_STABILITY_OPT_IN` picks the latest GenAI names),
+    /// with the configured resource, and prompts kept when `[otel].log_user_prompt` is on.
+    /// `Ok(None)` when no signal has a destination (nothing configured, or
+    /// `OTEL_SDK_DISABLED=true`).
+    pub fn from_config(config: &ExportConfig, dialect: &str) -> Result<Option<Self>, ExportError> {
+        let opt_in = config.genai_latest.then_some("gen_ai_latest_experimental");
+        let inner =
+            dialects::by_name(dialect, opt_in).ok_or_else(|| ExportError::UnknownDialect {
+                name: dialect.to_owned(),
+                known: dialects::NAMES.join(", "),
+            })?;
+        let destinations = Destinations::new(config)?;
+        if destinations.is_empty() {
+            return Ok(None);
+        }
+        let dialect = WithResource::new(
+            inner,
+            config.service_name.clone(),
+            config.resource_attributes.clone(),
+        );
+        let content = ContentPolicy::none().with_prompts(config.log_user_prompt);
+        Ok(Some(
+            Self::with_destinations(dialect, destinations).with_content(content),
+        ))
     }
 }
 

@@ -1,0 +1,265 @@
+//! An in-process OTLP/HTTP receiver on 127.0.0.1 for the export tests: records every request
+//! (path, headers, body), answers a chosen status after a chosen delay, and can be stopped
+//! (connections cut, port closed) and started again on the same port. Every thread it starts
+//! ends when the handle is dropped.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// One request as received.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The request path (`/v1/traces`).
+    pub path: String,
+    /// Headers, names lower-cased.
+    pub headers: BTreeMap<String, String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    requests: Mutex<Vec<Request>>,
+    status: AtomicU16,
+    delay_ms: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// The receiver's handle.
+pub struct Receiver {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    running: Option<Arc<AtomicBool>>,
+}
+
+impl Receiver {
+    /// A receiver answering 200 at once, on an ephemeral port.
+    pub fn start() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Shared::default());
+        shared.status.store(200, Ordering::Relaxed);
+        let mut r = Receiver {
+            addr,
+            shared,
+            running: None,
+        };
+        r.serve(listener);
+        r
+    }
+
+    /// A free port on which nothing listens (yet).
+    pub fn unused_addr() -> SocketAddr {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    }
+
+    /// A stopped receiver bound later (with [`resume`](Self::resume)) to `addr`.
+    pub fn at(addr: SocketAddr) -> Receiver {
+        let shared = Arc::new(Shared::default());
+        shared.status.store(200, Ordering::Relaxed);
+        Receiver {
+            addr,
+            shared,
+            running: None,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Answer `status` from now on.
+    pub fn set_status(&self, status: u16) {
+        self.shared.status.store(status, Ordering::Relaxed);
+    }
+
+    /// Wait `delay` before each answer from now on.
+    pub fn set_delay(&self, delay: Duration) {
+        self.shared
+            .delay_ms
+            .store(delay.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.shared.requests.lock().unwrap().clone()
+    }
+
+    /// The requests to `path` so far.
+    pub fn requests_to(&self, path: &str) -> Vec<Request> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
+    }
+
+    /// Waits until `pred` holds for the requests, at most `timeout`; the requests then.
+    pub fn wait_until(&self, timeout: Duration, pred: impl Fn(&[Request]) -> bool) -> Vec<Request> {
+        let until = Instant::now() + timeout;
+        loop {
+            let got = self.requests();
+            if pred(&got) || Instant::now() >= until {
+                return got;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Cuts every connection and closes the port, as a killed collector does.
+    pub fn stop(&mut self) {
+        if let Some(flag) = self.running.take() {
+            flag.store(true, Ordering::SeqCst);
+            // Let the threads see the flag and drop their sockets.
+            thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Listens again on the same port.
+    pub fn resume(&mut self) {
+        assert!(self.running.is_none(), "already running");
+        let listener = (0..50)
+            .find_map(|_| {
+                TcpListener::bind(self.addr)
+                    .map_err(|_| thread::sleep(Duration::from_millis(50)))
+                    .ok()
+            })
+            .expect("port still taken");
+        self.serve(listener);
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        self.running = Some(stop.clone());
+        let shared = self.shared.clone();
+        thread::spawn(move || {
+            let mut conns = Vec::new();
+            while !stop.load(Ordering::SeqCst) && !shared.stop.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (shared, stop) = (shared.clone(), stop.clone());
+                        conns.push(thread::spawn(move || connection(stream, &shared, &stop)));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            drop(listener);
+            for c in conns {
+                let _ = c.join();
+            }
+        });
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(flag) = self.running.take() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+fn connection(stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
+    let done = || stop.load(Ordering::SeqCst) || shared.stop.load(Ordering::SeqCst);
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    let mut idle = Instant::now();
+    loop {
+        if done() || idle.elapsed() > Duration::from_secs(30) {
+            return;
+        }
+        let mut line = String::new();
+        match r.read_line(&mut line) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if line.is_empty() {
+                    continue;
+                }
+            }
+            Err(_) => return,
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+        let mut headers = BTreeMap::new();
+        loop {
+            let mut h = String::new();
+            match r.read_line(&mut h) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(_) if !done() => continue,
+                Err(_) => return,
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+            }
+        }
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        let mut got = 0;
+        while got < len {
+            match r.read(&mut body[got..]) {
+                Ok(0) => return,
+                Ok(n) => got += n,
+                Err(_) if !done() => continue,
+                Err(_) => return,
+            }
+        }
+        let delay = Duration::from_millis(shared.delay_ms.load(Ordering::Relaxed));
+        let until = Instant::now() + delay;
+        while Instant::now() < until {
+            if done() {
+                return;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        let status = shared.status.load(Ordering::Relaxed);
+        if status == 200 {
+            shared.requests.lock().unwrap().push(Request {
+                path,
+                headers,
+                body,
+            });
+        }
+        let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n");
+        if w.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+        idle = Instant::now();
+    }
+}
