@@ -226,3 +226,56 @@ fn a_pipeline_fed_by_the_rollout_reader_is_an_event_sink() {
     assert!(t.shutdown(Duration::from_secs(5)).complete());
     assert_eq!(memory.events().len(), 2);
 }
+
+fn big_span(id: u8, bytes: usize) -> agentobs::semconv::SpanRecord {
+    use agentobs::semconv::*;
+    let mut attributes = AttrList::new();
+    attributes.set("agentobs.test.blob", "x".repeat(bytes));
+    SpanRecord {
+        resource: Arc::new(Resource::default()),
+        scope: Arc::new(InstrumentationScope {
+            name: "agentobs.test".into(),
+            version: None,
+            schema_url: None,
+        }),
+        trace_id: TraceId([9; 16]),
+        span_id: SpanId([id; 8]),
+        parent_span_id: None,
+        name: format!("big-{id}").into(),
+        kind: SpanKind::Internal,
+        start: agentobs::schema::Timestamp::from_unix_millis(1_795_594_878_051),
+        end: agentobs::schema::Timestamp::from_unix_millis(1_795_594_878_105),
+        attributes,
+        events: Vec::new(),
+        links: Vec::new(),
+        status: SpanStatus::Unset,
+    }
+}
+
+#[test]
+fn a_batch_past_64_mib_is_split_and_only_an_oversized_record_is_lost() {
+    use agentobs::export::Destinations;
+    use agentobs::semconv::SignalSink;
+    for protocol in ["http/protobuf", "http/json"] {
+        let r = Receiver::start();
+        let config = ExportConfig::builder()
+            .endpoint(r.url())
+            .transport(agentobs::export::config::Transport::parse(protocol).unwrap())
+            .resolve(None, &|_| None)
+            .unwrap();
+        let mut d = Destinations::new(&config).unwrap();
+        // Three 30 MiB spans (90 MiB in one batch), one 70 MiB span, and a small one.
+        for id in 1..=3 {
+            d.span(big_span(id, 30 << 20));
+        }
+        d.span(big_span(4, 70 << 20));
+        d.span(big_span(5, 10));
+        let (delivered, error) = d.finish();
+        let error = error.expect("the oversized span is reported");
+        assert!(error.contains("limit"), "{protocol}: {error}");
+        assert_eq!(delivered.spans, 4, "{protocol}: {delivered:?}");
+        let got = r.requests_to("/v1/traces");
+        assert!(got.len() >= 2, "{protocol}: {} requests", got.len());
+        assert!(got.iter().all(|q| q.body.len() <= agentobs::export::MAX_BODY_BYTES));
+    }
+}

@@ -240,6 +240,16 @@ fn connection(stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
                 Err(_) => return,
             }
         }
+        if headers.get("content-encoding").map(String::as_str) == Some("gzip") {
+            let mut plain = Vec::new();
+            if flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut plain)
+                .is_ok()
+            {
+                body = plain;
+                headers.remove("content-encoding");
+            }
+        }
         let delay = Duration::from_millis(shared.delay_ms.load(Ordering::Relaxed));
         let until = Instant::now() + delay;
         while Instant::now() < until {

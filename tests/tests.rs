@@ -7,4 +7,5 @@ mod emit;
 mod harness_neutral;
 mod receiver;
 mod report;
+mod rotel;
 mod semconv;

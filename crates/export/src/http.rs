@@ -288,24 +288,52 @@ impl Requests {
     }
 }
 
+/// Largest request body sent (what opentelemetry-otlp 0.33 allows too): a bigger batch is
+/// split in halves until each part fits; a single record still too big is dropped, counted
+/// and reported.
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
+impl Requests {
+    /// Sends `items` as one request, or as halves when the body would pass
+    /// [`MAX_BODY_BYTES`]; the items accepted.
+    fn deliver<R, T: Message + serde::Serialize>(
+        &mut self,
+        signal: usize,
+        items: &[R],
+        build: fn(&[R]) -> T,
+    ) -> u64 {
+        let body = self.body(&build(items));
+        if let Ok(b) = &body
+            && b.len() > MAX_BODY_BYTES
+        {
+            if items.len() > 1 {
+                let (a, b) = items.split_at(items.len() / 2);
+                return self.deliver(signal, a, build) + self.deliver(signal, b, build);
+            }
+            self.stats.failed_requests += 1;
+            self.error.get_or_insert(ExportError::Encode(format!(
+                "one record makes a {} byte request, over the {MAX_BODY_BYTES} byte limit: dropped",
+                b.len()
+            )));
+            return 0;
+        }
+        if self.send(signal, body) {
+            items.len() as u64
+        } else {
+            0
+        }
+    }
+}
+
 impl Deliver for Requests {
     fn spans(&mut self, spans: &[SpanRecord]) {
-        let body = self.body(&otlp::trace_request(spans));
-        if self.send(0, body) {
-            self.stats.spans += spans.len() as u64;
-        }
+        self.stats.spans += self.deliver(0, spans, otlp::trace_request);
     }
     fn logs(&mut self, logs: &[LogRecord]) {
-        let body = self.body(&otlp::logs_request(logs));
-        if self.send(1, body) {
-            self.stats.logs += logs.len() as u64;
-        }
+        self.stats.logs += self.deliver(1, logs, otlp::logs_request);
     }
     fn metrics(&mut self, points: &[MetricPoint]) {
-        let body = self.body(&otlp::metrics_request(points));
-        if self.send(2, body) {
-            self.stats.metric_points += points.len() as u64;
-        }
+        self.stats.metric_points += self.deliver(2, points, otlp::metrics_request);
     }
 }
 

@@ -27,7 +27,7 @@ mod route;
 pub mod sdk;
 pub mod sinks;
 
-pub use http::{ExportError, OtlpHttpExporter, Protocol, SendStats};
+pub use http::{ExportError, MAX_BODY_BYTES, OtlpHttpExporter, Protocol, SendStats};
 pub use jsonl::{DEFAULT_BATCH, OtlpJsonWriter, WriteStats};
 /// The OTLP protocol types, re-exported.
 pub use opentelemetry_proto::tonic as proto;

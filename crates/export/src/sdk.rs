@@ -70,6 +70,35 @@ fn scope(s: &InstrumentationScope) -> opentelemetry::InstrumentationScope {
     b.build()
 }
 
+/// Batches are cut before their estimated protobuf size passes this (the SDK refuses bodies
+/// over 64 MiB).
+const SPLIT_BYTES: usize = 48 << 20;
+
+/// A generous estimate of a span's protobuf size.
+fn estimated_size(s: &SpanRecord) -> usize {
+    fn attrs(a: &AttrList) -> usize {
+        a.iter()
+            .map(|kv| {
+                kv.key.len()
+                    + 16
+                    + match &kv.value {
+                        AttrValue::Str(s) => s.len(),
+                        AttrValue::Shared(s) => s.len(),
+                        AttrValue::StrArray(v) => v.iter().map(|s| s.len() + 4).sum(),
+                        _ => 8,
+                    }
+            })
+            .sum()
+    }
+    128 + s.name.len()
+        + attrs(&s.attributes)
+        + s.events
+            .iter()
+            .map(|e| 32 + e.name.len() + attrs(&e.attributes))
+            .sum::<usize>()
+        + s.links.len() * 64
+}
+
 /// A mapped span as the SDK's [`SpanData`], ids and times unchanged.
 pub fn span_data(s: &SpanRecord) -> SpanData {
     let mut events = SpanEvents::default();
@@ -160,20 +189,26 @@ impl<E: SpanExporter> SdkSpanSink<E> {
         }
     }
 
-    /// Exports what is buffered: one call per resource, in first-seen order.
+    /// Exports what is buffered: one call per resource, in first-seen order, each call kept
+    /// under the SDK's 64 MiB body limit (by the spans' estimated size) by splitting.
     pub fn flush(&mut self) {
         let spans = std::mem::take(&mut self.spans);
-        let mut groups: Vec<(std::sync::Arc<Resource>, Vec<SpanData>)> = Vec::new();
+        // (resource, spans, estimated bytes)
+        let mut groups: Vec<(std::sync::Arc<Resource>, Vec<SpanData>, usize)> = Vec::new();
         for s in &spans {
-            match groups
-                .iter_mut()
-                .find(|(r, _)| std::sync::Arc::ptr_eq(r, &s.resource) || **r == *s.resource)
-            {
-                Some((_, v)) => v.push(span_data(s)),
-                None => groups.push((s.resource.clone(), vec![span_data(s)])),
+            let size = estimated_size(s);
+            match groups.iter_mut().rev().find(|(r, _, bytes)| {
+                (std::sync::Arc::ptr_eq(r, &s.resource) || **r == *s.resource)
+                    && *bytes + size <= SPLIT_BYTES
+            }) {
+                Some((_, v, bytes)) => {
+                    v.push(span_data(s));
+                    *bytes += size;
+                }
+                None => groups.push((s.resource.clone(), vec![span_data(s)], size)),
             }
         }
-        for (resource, batch) in groups {
+        for (resource, batch, _) in groups {
             let n = batch.len() as u64;
             if !self.breaker.allow() {
                 // The exporter failed a moment ago: fail fast instead of waiting on it again.
@@ -185,6 +220,11 @@ impl<E: SpanExporter> SdkSpanSink<E> {
                 Ok(()) => {
                     self.breaker.success();
                     self.exported += n;
+                }
+                // Too big even alone: this batch is lost, the exporter is fine.
+                Err(e) if e.to_string().contains("exceeding the configured limit") => {
+                    self.failed += n;
+                    self.error.get_or_insert_with(|| e.to_string());
                 }
                 Err(e) => {
                     self.breaker.failure();
