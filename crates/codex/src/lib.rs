@@ -5,6 +5,10 @@
 //! shorthand [`discover`]) finds the rollouts under files, folders and Codex homes, counting a
 //! thread once even when it sits in both `sessions/` and `archived_sessions/`.
 //!
+//! [`log_event`] decodes one of Codex's own `codex.*` business events — the fields of a
+//! `tracing` event, or the attributes of the OTLP log record Codex's exporter makes of it —
+//! into the same typed events.
+//!
 //! Every rollout generation is read: the pre-2025-09 bare lines, the `{timestamp,type,payload}`
 //! envelope with and without `ordinal`, and the kinds 0.169 added.
 
@@ -23,6 +27,7 @@ mod discover;
 mod fastpath;
 mod guard;
 mod lines;
+pub mod log_event;
 pub mod names;
 pub mod otel;
 mod raw;

@@ -32,6 +32,8 @@ use serde::{Deserialize, Serialize};
 use crate::lines::{Line, LineReader};
 use crate::stats::FileStats;
 
+pub(crate) use tools::{OutputFacts, plausible_process_ms, split_mcp};
+
 use lineage::Lineage;
 use output::Core;
 use tools::PendingTools;

@@ -104,7 +104,7 @@ fn wall_time_ms(text: &str) -> Option<u64> {
 /// when it is plausible: never longer than the call's extent (plus clock slack), and a
 /// structured duration under 1 ms is not believed when the output says otherwise (some builds
 /// write the time of a final poll, microseconds, as the command's duration).
-fn plausible_process_ms(
+pub(crate) fn plausible_process_ms(
     structured: Option<u64>,
     text: Option<u64>,
     extent: Option<u64>,
@@ -118,7 +118,10 @@ fn plausible_process_ms(
 }
 
 /// `mcp__server__tool` names (and the `namespace` field) mark MCP tools.
-fn split_mcp(name: &str, namespace: Option<&str>) -> (String, Option<String>, ToolOrigin) {
+pub(crate) fn split_mcp(
+    name: &str,
+    namespace: Option<&str>,
+) -> (String, Option<String>, ToolOrigin) {
     if let Some(rest) = name.strip_prefix("mcp__")
         && let Some((server, tool)) = rest.split_once("__")
     {
@@ -156,20 +159,27 @@ fn output_text(raw: Option<&RawValue>) -> (String, Option<bool>) {
     (String::new(), None)
 }
 
-/// What a tool output says about its process.
-struct OutputFacts {
+/// What a tool output says about its process (shared with [`crate::log_event`], so a tool
+/// result reads the same from a rollout and from Codex's `codex.tool_result`).
+pub(crate) struct OutputFacts {
     /// The output itself (the `output` of a shell's JSON wrapper).
-    body: String,
-    exit_code: Option<i64>,
+    pub(crate) body: String,
+    /// The exit code the output reports.
+    pub(crate) exit_code: Option<i64>,
     /// The wall time the output reports.
-    wall_ms: Option<u64>,
+    pub(crate) wall_ms: Option<u64>,
     /// The success flag the harness reported.
-    reported_success: Option<bool>,
+    pub(crate) reported_success: Option<bool>,
 }
 
 impl OutputFacts {
     fn of(raw: Option<&RawValue>) -> Self {
         let (text, reported_success) = output_text(raw);
+        Self::of_text(text, reported_success)
+    }
+
+    /// The facts of an output's text (`reported_success`: the harness's own claim).
+    pub(crate) fn of_text(text: String, reported_success: Option<bool>) -> Self {
         let mut exit_code = exit_code_from_text(&text);
         let mut wall_ms = wall_time_ms(&text);
         let mut body = text;
