@@ -35,6 +35,7 @@ use agentobs_codex::otel::OtelConfig;
 use agentobs_cost::{PriceBook, ServiceTier};
 use agentobs_export::ExportError;
 use agentobs_export::config::{ExportConfig, ExportConfigError};
+use agentobs_export::layer::CodexEventLayer;
 use agentobs_export::pipeline::{Pipeline, PipelineBuilder, PipelineStats, ShutdownReport, Sink};
 use agentobs_export::sinks::{JsonlFile, OtlpSink};
 use agentobs_schema::{
@@ -216,6 +217,15 @@ impl Telemetry {
         if let Some(p) = &self.pipeline {
             p.emit(event);
         }
+    }
+
+    /// A `tracing` layer that turns Codex-style `codex.*` events (targets under
+    /// `codex_otel`; see [`CodexEventLayer`]) into events of this telemetry, so a harness
+    /// that logs the way Codex does plugs in without code changes. `None` when disabled
+    /// (an `Option` of a layer is a layer that does nothing).
+    pub fn tracing_layer(&self) -> Option<CodexEventLayer> {
+        let p = self.pipeline.clone()?;
+        Some(CodexEventLayer::for_pipeline(p).with_content(self.capture_content))
     }
 
     /// The pipeline's counters (empty when disabled).

@@ -276,6 +276,45 @@ fn a_batch_past_64_mib_is_split_and_only_an_oversized_record_is_lost() {
         assert_eq!(delivered.spans, 4, "{protocol}: {delivered:?}");
         let got = r.requests_to("/v1/traces");
         assert!(got.len() >= 2, "{protocol}: {} requests", got.len());
-        assert!(got.iter().all(|q| q.body.len() <= agentobs::export::MAX_BODY_BYTES));
+        assert!(
+            got.iter()
+                .all(|q| q.body.len() <= agentobs::export::MAX_BODY_BYTES)
+        );
     }
+}
+
+#[test]
+fn a_harness_logging_like_codex_is_exported_through_the_tracing_layer() {
+    use tracing_subscriber::prelude::*;
+    let r = Receiver::start();
+    let t = Telemetry::from_config(&config(&r.url()), "genai").unwrap();
+    let subscriber = tracing_subscriber::registry().with(t.tracing_layer());
+    tracing::subscriber::with_default(subscriber, || {
+        const THREAD: &str = "0199a213-81c0-7800-8aa1-bbab2a035a53";
+        tracing::event!(target: "codex_otel.log_only", tracing::Level::INFO,
+            event.name = "codex.api_request", conversation.id = THREAD, model = "gpt-5",
+            attempt = "1", duration_ms = "900", http.response.status_code = "200");
+        tracing::event!(target: "codex_otel.log_only", tracing::Level::INFO,
+            event.name = "codex.sse_event", conversation.id = THREAD, model = "gpt-5",
+            event.kind = "response.completed", input_token_count = "4200",
+            output_token_count = "12", cached_token_count = 0i64, tool_token_count = "4212",
+            duration_ms = "5");
+        tracing::event!(target: "codex_otel.log_only", tracing::Level::INFO,
+            event.name = "codex.tool_result", conversation.id = THREAD, model = "gpt-5",
+            tool_name = "shell", call_id = "c1", duration_ms = "40", success = "true",
+            arguments = "{}", output = "ok", mcp_server = "");
+        // The same event in its trace variant is not counted again.
+        tracing::event!(target: "codex_otel.trace_safe", tracing::Level::INFO,
+            event.name = "codex.tool_result", conversation.id = THREAD, model = "gpt-5",
+            tool_name = "shell", call_id = "c1", duration_ms = "40", success = "true");
+    });
+    assert!(t.shutdown(Duration::from_secs(10)).complete());
+    let spans = spans(&r);
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"chat gpt-5"), "{names:?}");
+    assert!(names.contains(&"execute_tool shell"), "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| **n == "execute_tool shell").count(),
+        1
+    );
 }

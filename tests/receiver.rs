@@ -1,6 +1,5 @@
 //! An in-process OTLP/HTTP receiver on 127.0.0.1 for the export tests: records every request
-//! (path, headers, body), answers a chosen status after a chosen delay, and can be stopped
-//! (connections cut, port closed) and started again on the same port. Every thread it starts
+//! (path, headers, body, gunzipped) and answers 200 after a chosen delay. Every thread it starts
 //! ends when the handle is dropped.
 
 use std::collections::BTreeMap;
@@ -68,25 +67,9 @@ impl Receiver {
             .unwrap()
     }
 
-    /// A stopped receiver bound later (with [`resume`](Self::resume)) to `addr`.
-    pub fn at(addr: SocketAddr) -> Receiver {
-        let shared = Arc::new(Shared::default());
-        shared.status.store(200, Ordering::Relaxed);
-        Receiver {
-            addr,
-            shared,
-            running: None,
-        }
-    }
-
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
-    }
-
-    /// Answer `status` from now on.
-    pub fn set_status(&self, status: u16) {
-        self.shared.status.store(status, Ordering::Relaxed);
     }
 
     /// Wait `delay` before each answer from now on.
@@ -119,28 +102,6 @@ impl Receiver {
             }
             thread::sleep(Duration::from_millis(20));
         }
-    }
-
-    /// Cuts every connection and closes the port, as a killed collector does.
-    pub fn stop(&mut self) {
-        if let Some(flag) = self.running.take() {
-            flag.store(true, Ordering::SeqCst);
-            // Let the threads see the flag and drop their sockets.
-            thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    /// Listens again on the same port.
-    pub fn resume(&mut self) {
-        assert!(self.running.is_none(), "already running");
-        let listener = (0..50)
-            .find_map(|_| {
-                TcpListener::bind(self.addr)
-                    .map_err(|_| thread::sleep(Duration::from_millis(50)))
-                    .ok()
-            })
-            .expect("port still taken");
-        self.serve(listener);
     }
 
     fn serve(&mut self, listener: TcpListener) {

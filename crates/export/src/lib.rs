@@ -11,6 +11,8 @@
 //!   own thread — the emitting thread never waits on I/O;
 //! - [`sinks`]: OTLP through a dialect, JSONL event files rotating by size, stdout, and
 //!   mapped signals in memory;
+//! - [`layer`]: a `tracing` layer turning Codex-style `codex.*` events into typed events,
+//!   and an export filter by target prefix;
 //! - [`config`]: where each signal goes, from flags, the `OTEL_*` variables and Codex's
 //!   `[otel]` section, with a documented precedence.
 
@@ -21,6 +23,7 @@ mod breaker;
 pub mod config;
 mod http;
 mod jsonl;
+pub mod layer;
 pub mod otlp;
 pub mod pipeline;
 mod route;

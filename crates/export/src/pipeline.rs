@@ -184,7 +184,7 @@ struct Lane {
     /// Set by shutdown: later events are dropped and counted.
     closed: AtomicBool,
     counters: Arc<Counters>,
-    done: Receiver<SinkSummary>,
+    done: Mutex<Receiver<SinkSummary>>,
     abort: Arc<AtomicBool>,
 }
 
@@ -271,7 +271,7 @@ fn start(name: String, mut sink: Box<dyn Sink>, capacity: usize, every: Duration
         tx,
         closed: AtomicBool::new(false),
         counters,
-        done,
+        done: Mutex::new(done),
         abort,
     }
 }
@@ -388,6 +388,11 @@ fn drain(rx: &Receiver<Msg>, counters: &Counters) {
 pub struct Pipeline {
     lanes: Vec<Lane>,
 }
+
+const _: () = {
+    const fn sync<T: Send + Sync>() {}
+    sync::<Pipeline>();
+};
 
 impl fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -518,7 +523,12 @@ impl Pipeline {
                 continue;
             }
             let left = until.saturating_duration_since(Instant::now());
-            let summary = lane.done.recv_timeout(left).ok();
+            let summary = lane
+                .done
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .recv_timeout(left)
+                .ok();
             if summary.is_none() {
                 lane.abort.store(true, Ordering::Relaxed);
             }
