@@ -11,12 +11,12 @@ use agentobs_semconv::dialects::{self, WithResource};
 use crate::exit;
 use crate::map::{Run, SourceArgs};
 
-/// Arguments of `agentobs export`.
+/// Where to export: shared by `agentobs export` and `agentobs watch`.
 #[derive(clap::Args, Debug)]
-pub struct ExportArgs {
+pub struct DestinationArgs {
     /// Dialect: codex, genai, genai-latest or openinference (as for `map`).
     #[arg(long, value_name = "DIALECT", default_value = "genai")]
-    dialect: String,
+    pub(crate) dialect: String,
     /// A Codex config.toml whose [otel] section says where each signal goes.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -29,6 +29,52 @@ pub struct ExportArgs {
     /// Request header NAME=VALUE for every signal; repeatable. Values are never printed.
     #[arg(long = "header", value_name = "NAME=VALUE")]
     headers: Vec<String>,
+}
+
+impl DestinationArgs {
+    /// The export configuration: flags over `OTEL_*` over `--config`; a usage error message.
+    pub(crate) fn resolve(&self) -> Result<ExportConfig, String> {
+        let env = |k: &str| std::env::var(k).ok();
+        let otel = match &self.config {
+            Some(p) => match std::fs::read_to_string(p) {
+                Ok(text) => OtelConfig::parse(&text, p, &env).map_err(|e| e.to_string())?,
+                Err(e) => return Err(format!("{}: {e}", p.display())),
+            },
+            None => None,
+        };
+        let mut builder = ExportConfig::builder();
+        if let Some(e) = &self.endpoint {
+            builder = builder.endpoint(e.clone());
+        }
+        if let Some(p) = &self.protocol {
+            match Transport::parse(p) {
+                Some(t) => builder = builder.transport(t),
+                None => return Err(format!("unknown protocol {p:?} (http/protobuf, http/json)")),
+            }
+        }
+        for h in &self.headers {
+            match h.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() => {
+                    builder = builder.header(k.trim(), v.trim())
+                }
+                _ => return Err("--header wants NAME=VALUE".into()),
+            }
+        }
+        builder
+            .resolve(otel.as_ref(), &env)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The message for a configuration with nowhere to export.
+pub(crate) const NOWHERE: &str = "nowhere to export: give --endpoint, set OTEL_EXPORTER_OTLP_ENDPOINT, or --config \
+     with an [otel] exporter (or OTEL_SDK_DISABLED is set)";
+
+/// Arguments of `agentobs export`.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    dest: DestinationArgs,
     #[command(flatten)]
     source: SourceArgs,
 }
@@ -39,34 +85,7 @@ fn usage(msg: impl std::fmt::Display) -> u8 {
 }
 
 pub fn run(args: ExportArgs) -> u8 {
-    let env = |k: &str| std::env::var(k).ok();
-    let otel = match &args.config {
-        Some(p) => match std::fs::read_to_string(p) {
-            Ok(text) => match OtelConfig::parse(&text, p, &env) {
-                Ok(o) => o,
-                Err(e) => return usage(e),
-            },
-            Err(e) => return usage(format!("{}: {e}", p.display())),
-        },
-        None => None,
-    };
-    let mut builder = ExportConfig::builder();
-    if let Some(e) = &args.endpoint {
-        builder = builder.endpoint(e.clone());
-    }
-    if let Some(p) = &args.protocol {
-        match Transport::parse(p) {
-            Some(t) => builder = builder.transport(t),
-            None => return usage(format!("unknown protocol {p:?} (http/protobuf, http/json)")),
-        }
-    }
-    for h in &args.headers {
-        match h.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => builder = builder.header(k.trim(), v.trim()),
-            _ => return usage("--header wants NAME=VALUE"),
-        }
-    }
-    let config = match builder.resolve(otel.as_ref(), &env) {
+    let config = match args.dest.resolve() {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
@@ -75,16 +94,13 @@ pub fn run(args: ExportArgs) -> u8 {
         Err(e) => return usage(e),
     };
     if destinations.is_empty() {
-        return usage(
-            "nowhere to export: give --endpoint, set OTEL_EXPORTER_OTLP_ENDPOINT, or --config \
-             with an [otel] exporter (or OTEL_SDK_DISABLED is set)",
-        );
+        return usage(NOWHERE);
     }
     let opt_in = config.genai_latest.then_some("gen_ai_latest_experimental");
-    let Some(dialect) = dialects::by_name(&args.dialect, opt_in) else {
+    let Some(dialect) = dialects::by_name(&args.dest.dialect, opt_in) else {
         return usage(format!(
             "unknown dialect {:?} ({})",
-            args.dialect,
+            args.dest.dialect,
             dialects::NAMES.join(", ")
         ));
     };

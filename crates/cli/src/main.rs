@@ -8,6 +8,7 @@ mod inputs;
 mod map;
 mod pricing;
 mod report;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,9 @@ enum Command {
     /// Replay Codex sessions as OTLP to a collector or backend (OTLP/HTTP; the SDK exporter
     /// for spans), configured by flags, OTEL_* variables or Codex's [otel] section.
     Export(Box<export::ExportArgs>),
+    /// Follow Codex sessions while they are written (new files, appended lines; inotify with
+    /// a polling fallback) and export them as OTLP as they happen.
+    Watch(Box<watch::WatchArgs>),
 }
 
 /// Exit codes.
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(*args),
         Command::Map(args) => map::run(*args),
         Command::Export(args) => export::run(*args),
+        Command::Watch(args) => watch::run(*args),
     };
     ExitCode::from(code)
 }

@@ -144,7 +144,7 @@ fn usage(msg: impl std::fmt::Display) -> u8 {
     exit::USAGE
 }
 
-fn content_policy(kinds: &[String], max: usize) -> Result<ContentPolicy, String> {
+pub(crate) fn content_policy(kinds: &[String], max: usize) -> Result<ContentPolicy, String> {
     let mut p = ContentPolicy::default().with_max_chars((max > 0).then_some(max));
     for k in kinds.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
         p = match k {

@@ -466,3 +466,103 @@ fn export_needs_a_destination_and_reports_failures() {
     assert!(err.contains("127.0.0.1:1"), "{err}");
     assert!(!err.contains("s3cr3t"), "{err}");
 }
+
+#[path = "../../../tests/receiver.rs"]
+#[allow(dead_code)]
+mod receiver;
+
+/// `gen_ai.conversation.id` of the agent spans a receiver got.
+fn agent_conversations(r: &receiver::Receiver) -> Vec<String> {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    use prost::Message;
+    let mut out: Vec<String> = r
+        .requests_to("/v1/traces")
+        .iter()
+        .flat_map(|q| {
+            ExportTraceServiceRequest::decode(&q.body[..])
+                .unwrap()
+                .resource_spans
+        })
+        .flat_map(|rs| rs.scope_spans)
+        .flat_map(|ss| ss.spans)
+        .filter(|s| s.name.starts_with("invoke_agent"))
+        .filter_map(|s| {
+            s.attributes
+                .into_iter()
+                .find(|kv| kv.key == "gen_ai.conversation.id")
+                .and_then(|kv| match kv.value?.value? {
+                    Value::StringValue(v) => Some(v),
+                    _ => None,
+                })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn watch_follows_new_sessions_as_they_are_written_and_stops_cleanly() {
+    use std::io::Write;
+    let cache = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let day = home.path().join("sessions/2026/11/25");
+    std::fs::create_dir_all(&day).unwrap();
+    let old = fixtures().join(
+        "codex-0.169/tool/rollout-2026-11-25T08-21-01-01a211cb-3c46-7bb3-af1a-a652150d45a3.jsonl",
+    );
+    std::fs::copy(&old, day.join(old.file_name().unwrap())).unwrap();
+    let r = receiver::Receiver::start();
+    let child = Command::new(env!("CARGO_BIN_EXE_agentobs"))
+        .args(["watch", "--codex-home", home.path().to_str().unwrap()])
+        .args([
+            "--endpoint",
+            &r.url(),
+            "--poll-interval",
+            "100",
+            "--idle-close",
+            "1",
+        ])
+        .args(["--duration", "60"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("OTEL_SDK_DISABLED")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // A new session, written a few lines at a time (a last line cut in two).
+    let new = fixtures().join("codex-0.169/tool_fail/rollout-2026-11-25T08-21-10-01a211cb-5d67-7e11-8d91-4c2724a0d00a.jsonl");
+    let text = std::fs::read(&new).unwrap();
+    let mut out = std::fs::File::create(day.join(new.file_name().unwrap())).unwrap();
+    for chunk in text.chunks(text.len() / 5 + 1) {
+        out.write_all(chunk).unwrap();
+        out.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(150));
+    }
+    // Idle for a second: the session closes and its agent span goes out.
+    let got = r.wait_until(std::time::Duration::from_secs(20), |q| !q.is_empty());
+    assert!(!got.is_empty());
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while agent_conversations(&r).is_empty() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        agent_conversations(&r),
+        ["01a211cb-5d67-7e11-8d91-4c2724a0d00a"],
+        "only the session written while watching"
+    );
+    // SIGTERM: a clean stop with counts.
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("inotify") && err.contains("sent"), "{err}");
+}

@@ -7,7 +7,8 @@
 //!
 //! [`log_event`] decodes one of Codex's own `codex.*` business events — the fields of a
 //! `tracing` event, or the attributes of the OTLP log record Codex's exporter makes of it —
-//! into the same typed events.
+//! into the same typed events. [`follow::Follower`] follows rollouts while Codex writes
+//! them (new files, appended lines; inotify with a polling fallback).
 //!
 //! Every rollout generation is read: the pre-2025-09 bare lines, the `{timestamp,type,payload}`
 //! envelope with and without `ordinal`, and the kinds 0.169 added.
@@ -25,6 +26,7 @@ mod classify;
 mod config;
 mod discover;
 mod fastpath;
+pub mod follow;
 mod guard;
 mod lines;
 pub mod log_event;
