@@ -127,8 +127,14 @@ pub fn run(args: ExportArgs) -> u8 {
     let (d, error) = destinations.finish();
     eprintln!(
         "{files} files, {lines} lines, {} events → {name}: sent {} spans, {} log records, {} \
-         metric points; failed {} spans, {} requests; {warnings} warnings",
-        stats.events, d.spans, d.logs, d.metric_points, d.failed_spans, d.failed_requests,
+         metric points; failed {} spans, {} log records, {} requests; {warnings} warnings",
+        stats.events,
+        d.spans,
+        d.logs,
+        d.metric_points,
+        d.failed_spans,
+        d.failed_logs,
+        d.failed_requests,
     );
     if let Some(e) = error {
         eprintln!("agentobs export: {e}");

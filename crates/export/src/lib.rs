@@ -6,6 +6,7 @@
 //! - [`OtlpHttpExporter`]: OTLP/HTTP (protobuf or JSON) to a collector or backend;
 //! - [`sdk`]: spans through the OpenTelemetry SDK's exporters (`opentelemetry-otlp` or any
 //!   `SpanExporter`), ids and times kept;
+//! - [`sdk_logs`]: log records through the SDK's log exporters, times and trace context kept;
 //! - [`Destinations`]: each signal to where a [`config::ExportConfig`] says;
 //! - [`pipeline`]: one event stream fanned out to sinks, each behind a bounded queue on its
 //!   own thread — the emitting thread never waits on I/O;
@@ -28,6 +29,7 @@ pub mod otlp;
 pub mod pipeline;
 mod route;
 pub mod sdk;
+pub mod sdk_logs;
 pub mod sinks;
 
 pub use http::{ExportError, MAX_BODY_BYTES, OtlpHttpExporter, Protocol, SendStats};

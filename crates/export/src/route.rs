@@ -6,6 +6,7 @@ use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use crate::config::{ExportConfig, Signal, Target, Transport};
 use crate::http::{ExportError, OtlpHttpExporter, Protocol};
 use crate::sdk::SdkSpanSink;
+use crate::sdk_logs::SdkLogSink;
 
 enum Traces {
     /// Through `opentelemetry-otlp`'s span exporter (OTLP/HTTP protobuf).
@@ -23,6 +24,29 @@ impl std::fmt::Debug for Traces {
     }
 }
 
+enum Logs {
+    /// Through `opentelemetry-otlp`'s log exporter (OTLP/HTTP protobuf).
+    Sdk(SdkLogSink<opentelemetry_otlp::LogExporter>, String),
+    /// Our own OTLP/HTTP client (JSON bodies).
+    Http(OtlpHttpExporter),
+}
+
+impl std::fmt::Debug for Logs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Logs::Sdk(..) => "Logs::Sdk",
+            Logs::Http(_) => "Logs::Http",
+        })
+    }
+}
+
+fn sdk_headers(t: &Target) -> std::collections::HashMap<String, String> {
+    t.headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.expose().to_owned()))
+        .collect()
+}
+
 /// What [`Destinations::finish`] delivered, per signal.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -33,6 +57,8 @@ pub struct Delivered {
     pub failed_spans: u64,
     /// Log records accepted.
     pub logs: u64,
+    /// Log records that failed (through the SDK exporter; our client counts requests).
+    pub failed_logs: u64,
     /// Metric points accepted.
     pub metric_points: u64,
     /// Requests of logs and metrics that failed.
@@ -46,7 +72,7 @@ pub struct Delivered {
 #[derive(Debug)]
 pub struct Destinations {
     traces: Option<Traces>,
-    logs: Option<OtlpHttpExporter>,
+    logs: Option<Logs>,
     metrics: Option<OtlpHttpExporter>,
 }
 
@@ -104,9 +130,26 @@ impl Destinations {
                 Some(Traces::Sdk(SdkSpanSink::new(exporter), t.endpoint.clone()))
             }
         };
+        let logs = match &config.logs {
+            None => None,
+            Some(t) if t.transport == Transport::HttpJson => Some(Logs::Http(http_for(t)?)),
+            Some(t) => {
+                let exporter = opentelemetry_otlp::LogExporter::builder()
+                    .with_http()
+                    .with_endpoint(t.endpoint.clone())
+                    .with_timeout(t.timeout)
+                    .with_headers(sdk_headers(t))
+                    .with_retry_policy(
+                        opentelemetry_otlp::RetryPolicy::recommended().with_max_retries(1),
+                    )
+                    .build()
+                    .map_err(|e| ExportError::Client(e.to_string()))?;
+                Some(Logs::Sdk(SdkLogSink::new(exporter), t.endpoint.clone()))
+            }
+        };
         Ok(Destinations {
             traces,
-            logs: config.logs.as_ref().map(http_for).transpose()?,
+            logs,
             metrics: config.metrics.as_ref().map(http_for).transpose()?,
         })
     }
@@ -125,7 +168,12 @@ impl Destinations {
             Some(Traces::Http(h)) => h.flush(),
             None => {}
         }
-        for h in [&mut self.logs, &mut self.metrics].into_iter().flatten() {
+        match &mut self.logs {
+            Some(Logs::Sdk(s, _)) => s.flush(),
+            Some(Logs::Http(h)) => h.flush(),
+            None => {}
+        }
+        if let Some(h) = &mut self.metrics {
             h.flush();
         }
         let failed = self.failures() - failed_before;
@@ -143,12 +191,17 @@ impl Destinations {
             Some(Traces::Http(h)) => h.stats().failed_requests,
             None => 0,
         };
+        let logs = match &self.logs {
+            Some(Logs::Sdk(s, _)) => s.failed(),
+            Some(Logs::Http(h)) => h.stats().failed_requests,
+            None => 0,
+        };
         traces
-            + [&self.logs, &self.metrics]
-                .into_iter()
-                .flatten()
-                .map(|h| h.stats().failed_requests)
-                .sum::<u64>()
+            + logs
+            + self
+                .metrics
+                .as_ref()
+                .map_or(0, |h| h.stats().failed_requests)
     }
 
     /// Sends what is left; what was delivered, and the first error if anything failed.
@@ -175,7 +228,20 @@ impl Destinations {
             }
             None => {}
         }
-        for h in [self.logs, self.metrics].into_iter().flatten() {
+        let logs_http = match self.logs {
+            Some(Logs::Sdk(s, endpoint)) => {
+                let (ok, failed, error) = s.finish();
+                d.logs += ok;
+                d.failed_logs += failed;
+                if let Some(e) = error {
+                    first.get_or_insert(format!("{endpoint}: {e}"));
+                }
+                None
+            }
+            Some(Logs::Http(h)) => Some(h),
+            None => None,
+        };
+        for h in [logs_http, self.metrics].into_iter().flatten() {
             let mut h = h;
             h.flush();
             let st = h.stats();
@@ -199,8 +265,10 @@ impl SignalSink for Destinations {
         }
     }
     fn log(&mut self, log: LogRecord) {
-        if let Some(h) = &mut self.logs {
-            h.log(log);
+        match &mut self.logs {
+            Some(Logs::Sdk(s, _)) => s.log(log),
+            Some(Logs::Http(h)) => h.log(log),
+            None => {}
         }
     }
     fn metric(&mut self, point: MetricPoint) {

@@ -163,7 +163,7 @@ impl<D: Dialect + Send + 'static> Sink for OtlpSink<D> {
         let (d, error) = destinations.finish();
         SinkSummary::new(
             d.spans + d.logs + d.metric_points,
-            d.failed_spans + d.failed_requests,
+            d.failed_spans + d.failed_logs + d.failed_requests,
             error,
         )
     }
