@@ -40,6 +40,7 @@ fn agent() -> Option<PathBuf> {
 struct Rotel {
     child: Child,
     http: SocketAddr,
+    grpc: SocketAddr,
 }
 
 impl Rotel {
@@ -73,11 +74,15 @@ impl Rotel {
             assert!(child.try_wait().unwrap().is_none(), "rotel exited");
             std::thread::sleep(Duration::from_millis(10));
         }
-        Rotel { child, http }
+        Rotel { child, http, grpc }
     }
 
     fn url(&self) -> String {
         format!("http://{}", self.http)
+    }
+
+    fn grpc_url(&self) -> String {
+        format!("http://{}", self.grpc)
     }
 
     /// SIGKILL: no flush, connections cut.
@@ -255,4 +260,40 @@ fn a_collector_killed_mid_stream_and_restarted_gets_the_rest() {
         "{seen:?}"
     );
     drop(rotel);
+}
+
+#[test]
+fn otlp_grpc_spans_logs_and_metrics_through_rotel() {
+    use agentobs::export::config::Transport;
+    let Some(bin) = agent() else { return };
+    let upstream = Receiver::start();
+    let rotel = Rotel::start(&bin, Receiver::unused_addr(), &upstream.url());
+    let config = ExportConfig::builder()
+        .endpoint(rotel.grpc_url())
+        .transport(Transport::Grpc)
+        .header("x-team", "obs")
+        .timeout(Duration::from_secs(2))
+        .resolve(None, &|_| None)
+        .unwrap();
+    let t = Telemetry::builder()
+        .otlp(&config, "genai")
+        .unwrap()
+        .otlp(&config, "codex")
+        .unwrap()
+        .build();
+    for i in 0..3 {
+        session(&t, &format!("grpc-{i}"));
+    }
+    let report = t.shutdown(Duration::from_secs(10));
+    assert!(report.complete(), "{report:?}");
+    let got = upstream.wait_until(Duration::from_secs(10), |r| {
+        conversations(r).len() == 3
+            && r.iter().any(|q| q.path == "/v1/logs")
+            && r.iter().any(|q| q.path == "/v1/metrics")
+    });
+    assert_eq!(conversations(&got), ["grpc-0", "grpc-1", "grpc-2"]);
+    assert!(
+        got.iter().any(|q| q.path == "/v1/metrics"),
+        "metrics over gRPC"
+    );
 }

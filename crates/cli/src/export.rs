@@ -20,10 +20,10 @@ pub struct DestinationArgs {
     /// A Codex config.toml whose [otel] section says where each signal goes.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// OTLP/HTTP base endpoint for every signal (overrides $OTEL_EXPORTER_OTLP_* and --config).
+    /// OTLP base endpoint for every signal (overrides $OTEL_EXPORTER_OTLP_* and --config).
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
-    /// http/protobuf or http/json (overrides $OTEL_EXPORTER_OTLP_PROTOCOL and --config).
+    /// grpc, http/protobuf or http/json (overrides $OTEL_EXPORTER_OTLP_PROTOCOL and --config).
     #[arg(long, value_name = "PROTOCOL")]
     protocol: Option<String>,
     /// Request header NAME=VALUE for every signal; repeatable. Values are never printed.
@@ -49,7 +49,11 @@ impl DestinationArgs {
         if let Some(p) = &self.protocol {
             match Transport::parse(p) {
                 Some(t) => builder = builder.transport(t),
-                None => return Err(format!("unknown protocol {p:?} (http/protobuf, http/json)")),
+                None => {
+                    return Err(format!(
+                        "unknown protocol {p:?} (grpc, http/protobuf, http/json)"
+                    ));
+                }
             }
         }
         for h in &self.headers {

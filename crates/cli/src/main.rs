@@ -36,8 +36,8 @@ enum Command {
     /// Spans, logs and metrics of Codex sessions in a dialect (genai, codex, openinference),
     /// as OTLP-JSON lines.
     Map(Box<map::MapArgs>),
-    /// Replay Codex sessions as OTLP to a collector or backend (OTLP/HTTP; the SDK exporter
-    /// for spans), configured by flags, OTEL_* variables or Codex's [otel] section.
+    /// Replay Codex sessions as OTLP (gRPC, HTTP protobuf or JSON) to a collector or backend,
+    /// configured by flags, OTEL_* variables or Codex's [otel] section.
     Export(Box<export::ExportArgs>),
     /// Follow Codex sessions while they are written (new files, appended lines; inotify with
     /// a polling fallback) and export them as OTLP as they happen.

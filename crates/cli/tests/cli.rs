@@ -441,8 +441,12 @@ fn export_needs_a_destination_and_reports_failures() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("OTLP/HTTP only"));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "gRPC to nowhere: delivery failed"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:1"));
     // An [otel] section with statsig is refused, naming the key.
     let cfg = cache.path().join("config.toml");
     std::fs::write(&cfg, "[otel]\nmetrics_exporter = \"statsig\"\n").unwrap();

@@ -22,6 +22,9 @@
 mod batch;
 mod breaker;
 pub mod config;
+mod exec;
+#[cfg(feature = "grpc")]
+mod grpc;
 mod http;
 mod jsonl;
 pub mod layer;

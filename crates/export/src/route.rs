@@ -3,7 +3,9 @@
 use agentobs_semconv::{LogRecord, MetricPoint, SignalSink, SpanRecord};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 
-use crate::config::{ExportConfig, Signal, Target, Transport};
+#[cfg(not(feature = "grpc"))]
+use crate::config::Signal;
+use crate::config::{ExportConfig, Target, Transport};
 use crate::http::{ExportError, OtlpHttpExporter, Protocol};
 use crate::sdk::SdkSpanSink;
 use crate::sdk_logs::SdkLogSink;
@@ -12,6 +14,7 @@ enum Traces {
     /// Through `opentelemetry-otlp`'s span exporter (OTLP/HTTP protobuf).
     Sdk(SdkSpanSink<opentelemetry_otlp::SpanExporter>, String),
     /// Our own OTLP/HTTP client (for JSON bodies, which the SDK exporter is built without).
+    #[cfg_attr(feature = "http-json", allow(dead_code))]
     Http(OtlpHttpExporter),
 }
 
@@ -28,6 +31,7 @@ enum Logs {
     /// Through `opentelemetry-otlp`'s log exporter (OTLP/HTTP protobuf).
     Sdk(SdkLogSink<opentelemetry_otlp::LogExporter>, String),
     /// Our own OTLP/HTTP client (JSON bodies).
+    #[cfg_attr(feature = "http-json", allow(dead_code))]
     Http(OtlpHttpExporter),
 }
 
@@ -38,6 +42,75 @@ impl std::fmt::Debug for Logs {
             Logs::Http(_) => "Logs::Http",
         })
     }
+}
+
+enum Metrics {
+    /// Our own OTLP/HTTP client (protobuf or JSON).
+    Http(OtlpHttpExporter),
+    /// The generated OTLP/gRPC client.
+    #[cfg(feature = "grpc")]
+    Grpc(crate::grpc::GrpcMetrics),
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Metrics::Http(_) => "Metrics::Http",
+            #[cfg(feature = "grpc")]
+            Metrics::Grpc(_) => "Metrics::Grpc",
+        })
+    }
+}
+
+impl Metrics {
+    fn flush(&mut self) {
+        match self {
+            Metrics::Http(h) => h.flush(),
+            #[cfg(feature = "grpc")]
+            Metrics::Grpc(g) => g.flush(),
+        }
+    }
+
+    fn failed(&self) -> u64 {
+        match self {
+            Metrics::Http(h) => h.stats().failed_requests,
+            #[cfg(feature = "grpc")]
+            Metrics::Grpc(g) => g.stats().failed_requests,
+        }
+    }
+}
+
+/// The gRPC runtime, started on first use.
+#[derive(Default)]
+struct Runtime {
+    #[cfg(feature = "grpc")]
+    rt: Option<std::sync::Arc<tokio::runtime::Runtime>>,
+}
+
+impl Runtime {
+    #[cfg(feature = "grpc")]
+    fn get(&mut self) -> Result<std::sync::Arc<tokio::runtime::Runtime>, ExportError> {
+        if self.rt.is_none() {
+            self.rt = Some(crate::grpc::runtime()?);
+        }
+        Ok(self.rt.clone().expect("just set"))
+    }
+}
+
+#[cfg(not(feature = "grpc"))]
+fn no_grpc(signal: Signal, t: &Target) -> ExportError {
+    ExportError::Client(format!(
+        "{signal:?} is configured for OTLP/gRPC ({}); this build has no gRPC: use \
+         http/protobuf or http/json, or build with the `grpc` feature",
+        t.endpoint
+    ))
+}
+
+fn retries() -> opentelemetry_otlp::RetryPolicy {
+    // One retry after the first attempt (the SDK's default is three): a flush to a dead
+    // collector is bounded by two timeouts, and the circuit breaker fails the next batches
+    // fast.
+    opentelemetry_otlp::RetryPolicy::recommended().with_max_retries(1)
 }
 
 fn sdk_headers(t: &Target) -> std::collections::HashMap<String, String> {
@@ -73,7 +146,7 @@ pub struct Delivered {
 pub struct Destinations {
     traces: Option<Traces>,
     logs: Option<Logs>,
-    metrics: Option<OtlpHttpExporter>,
+    metrics: Option<Metrics>,
 }
 
 fn http_for(target: &Target) -> Result<OtlpHttpExporter, ExportError> {
@@ -92,65 +165,34 @@ fn http_for(target: &Target) -> Result<OtlpHttpExporter, ExportError> {
 }
 
 impl Destinations {
-    /// The destinations of `config`. gRPC is refused for now (this build has OTLP/HTTP only).
+    /// The destinations of `config`: OTLP/HTTP (protobuf through the SDK exporters, JSON
+    /// through this crate's client) and, with the `grpc` feature, OTLP/gRPC.
     pub fn new(config: &ExportConfig) -> Result<Self, ExportError> {
-        for s in Signal::ALL {
-            if let Some(t) = config.target(s)
-                && t.transport == Transport::Grpc
-            {
-                return Err(ExportError::Client(format!(
-                    "{s:?} is configured for OTLP/gRPC ({}); this build exports OTLP/HTTP only: \
-                     use http/protobuf or http/json",
-                    t.endpoint
-                )));
-            }
-        }
+        let mut rt = Runtime::default();
         let traces = match &config.traces {
             None => None,
-            Some(t) if t.transport == Transport::HttpJson => Some(Traces::Http(http_for(t)?)),
-            Some(t) => {
-                let headers = t
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.expose().to_owned()))
-                    .collect();
-                let exporter = opentelemetry_otlp::SpanExporter::builder()
-                    .with_http()
-                    .with_endpoint(t.endpoint.clone())
-                    .with_timeout(t.timeout)
-                    .with_headers(headers)
-                    // One retry after the first attempt (the SDK's default is three): a
-                    // flush to a dead collector is bounded by two timeouts, and the
-                    // destinations' circuit breaker fails the next batches fast.
-                    .with_retry_policy(
-                        opentelemetry_otlp::RetryPolicy::recommended().with_max_retries(1),
-                    )
-                    .build()
-                    .map_err(|e| ExportError::Client(e.to_string()))?;
-                Some(Traces::Sdk(SdkSpanSink::new(exporter), t.endpoint.clone()))
-            }
+            Some(t) => Some(traces(t, &mut rt)?),
         };
         let logs = match &config.logs {
             None => None,
-            Some(t) if t.transport == Transport::HttpJson => Some(Logs::Http(http_for(t)?)),
-            Some(t) => {
-                let exporter = opentelemetry_otlp::LogExporter::builder()
-                    .with_http()
-                    .with_endpoint(t.endpoint.clone())
-                    .with_timeout(t.timeout)
-                    .with_headers(sdk_headers(t))
-                    .with_retry_policy(
-                        opentelemetry_otlp::RetryPolicy::recommended().with_max_retries(1),
-                    )
-                    .build()
-                    .map_err(|e| ExportError::Client(e.to_string()))?;
-                Some(Logs::Sdk(SdkLogSink::new(exporter), t.endpoint.clone()))
+            Some(t) => Some(logs(t, &mut rt)?),
+        };
+        let metrics = match &config.metrics {
+            None => None,
+            Some(t) if t.transport == Transport::Grpc => {
+                #[cfg(feature = "grpc")]
+                {
+                    Some(Metrics::Grpc(crate::grpc::GrpcMetrics::new(rt.get()?, t)?))
+                }
+                #[cfg(not(feature = "grpc"))]
+                return Err(no_grpc(Signal::Metrics, t));
             }
+            Some(t) => Some(Metrics::Http(http_for(t)?)),
         };
         Ok(Destinations {
             traces,
             logs,
-            metrics: config.metrics.as_ref().map(http_for).transpose()?,
+            metrics,
         })
     }
 
@@ -173,8 +215,8 @@ impl Destinations {
             Some(Logs::Http(h)) => h.flush(),
             None => {}
         }
-        if let Some(h) = &mut self.metrics {
-            h.flush();
+        if let Some(m) = &mut self.metrics {
+            m.flush();
         }
         let failed = self.failures() - failed_before;
         if failed == 0 {
@@ -196,12 +238,7 @@ impl Destinations {
             Some(Logs::Http(h)) => h.stats().failed_requests,
             None => 0,
         };
-        traces
-            + logs
-            + self
-                .metrics
-                .as_ref()
-                .map_or(0, |h| h.stats().failed_requests)
+        traces + logs + self.metrics.as_ref().map_or(0, Metrics::failed)
     }
 
     /// Sends what is left; what was delivered, and the first error if anything failed.
@@ -241,7 +278,21 @@ impl Destinations {
             Some(Logs::Http(h)) => Some(h),
             None => None,
         };
-        for h in [logs_http, self.metrics].into_iter().flatten() {
+        let metrics_http = match self.metrics {
+            Some(Metrics::Http(h)) => Some(h),
+            #[cfg(feature = "grpc")]
+            Some(Metrics::Grpc(g)) => {
+                let (st, error) = g.finish();
+                d.metric_points += st.metric_points;
+                d.failed_requests += st.failed_requests;
+                if let Some(e) = error {
+                    first.get_or_insert(e.to_string());
+                }
+                None
+            }
+            None => None,
+        };
+        for h in [logs_http, metrics_http].into_iter().flatten() {
             let mut h = h;
             h.flush();
             let st = h.stats();
@@ -253,6 +304,96 @@ impl Destinations {
             }
         }
         (d, first)
+    }
+}
+
+fn traces(t: &Target, rt: &mut Runtime) -> Result<Traces, ExportError> {
+    let _ = &rt;
+    let build = |e: opentelemetry_otlp::ExporterBuildError| ExportError::Client(e.to_string());
+    match t.transport {
+        #[cfg(not(feature = "http-json"))]
+        Transport::HttpJson => Ok(Traces::Http(http_for(t)?)),
+        Transport::Grpc => {
+            #[cfg(feature = "grpc")]
+            {
+                use opentelemetry_otlp::WithTonicConfig;
+                let rt = rt.get()?;
+                let exporter = opentelemetry_otlp::SpanExporter::builder()
+                    .with_tonic()
+                    .with_channel(crate::grpc::channel(&rt, t)?)
+                    .with_metadata(crate::grpc::metadata(t)?)
+                    .with_timeout(t.timeout)
+                    .with_retry_policy(retries())
+                    .build()
+                    .map_err(build)?;
+                let sink =
+                    SdkSpanSink::new(exporter).with_executor(crate::exec::Executor::Tokio(rt));
+                Ok(Traces::Sdk(sink, t.endpoint.clone()))
+            }
+            #[cfg(not(feature = "grpc"))]
+            Err(no_grpc(Signal::Traces, t))
+        }
+        _ => {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_protocol(sdk_protocol(t.transport))
+                .with_endpoint(t.endpoint.clone())
+                .with_timeout(t.timeout)
+                .with_headers(sdk_headers(t))
+                .with_retry_policy(retries())
+                .build()
+                .map_err(build)?;
+            Ok(Traces::Sdk(SdkSpanSink::new(exporter), t.endpoint.clone()))
+        }
+    }
+}
+
+fn logs(t: &Target, rt: &mut Runtime) -> Result<Logs, ExportError> {
+    let _ = &rt;
+    let build = |e: opentelemetry_otlp::ExporterBuildError| ExportError::Client(e.to_string());
+    match t.transport {
+        #[cfg(not(feature = "http-json"))]
+        Transport::HttpJson => Ok(Logs::Http(http_for(t)?)),
+        Transport::Grpc => {
+            #[cfg(feature = "grpc")]
+            {
+                use opentelemetry_otlp::WithTonicConfig;
+                let rt = rt.get()?;
+                let exporter = opentelemetry_otlp::LogExporter::builder()
+                    .with_tonic()
+                    .with_channel(crate::grpc::channel(&rt, t)?)
+                    .with_metadata(crate::grpc::metadata(t)?)
+                    .with_timeout(t.timeout)
+                    .with_retry_policy(retries())
+                    .build()
+                    .map_err(build)?;
+                let sink =
+                    SdkLogSink::new(exporter).with_executor(crate::exec::Executor::Tokio(rt));
+                Ok(Logs::Sdk(sink, t.endpoint.clone()))
+            }
+            #[cfg(not(feature = "grpc"))]
+            Err(no_grpc(Signal::Logs, t))
+        }
+        _ => {
+            let exporter = opentelemetry_otlp::LogExporter::builder()
+                .with_http()
+                .with_protocol(sdk_protocol(t.transport))
+                .with_endpoint(t.endpoint.clone())
+                .with_timeout(t.timeout)
+                .with_headers(sdk_headers(t))
+                .with_retry_policy(retries())
+                .build()
+                .map_err(build)?;
+            Ok(Logs::Sdk(SdkLogSink::new(exporter), t.endpoint.clone()))
+        }
+    }
+}
+
+fn sdk_protocol(t: Transport) -> opentelemetry_otlp::Protocol {
+    match t {
+        #[cfg(feature = "http-json")]
+        Transport::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
+        _ => opentelemetry_otlp::Protocol::HttpBinary,
     }
 }
 
@@ -272,8 +413,11 @@ impl SignalSink for Destinations {
         }
     }
     fn metric(&mut self, point: MetricPoint) {
-        if let Some(h) = &mut self.metrics {
-            h.metric(point);
+        match &mut self.metrics {
+            Some(Metrics::Http(h)) => h.metric(point),
+            #[cfg(feature = "grpc")]
+            Some(Metrics::Grpc(g)) => g.metric(point),
+            None => {}
         }
     }
 }

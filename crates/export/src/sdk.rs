@@ -173,6 +173,7 @@ pub struct SdkSpanSink<E: SpanExporter> {
     failed: u64,
     error: Option<String>,
     breaker: crate::breaker::Breaker,
+    executor: crate::exec::Executor,
 }
 
 impl<E: SpanExporter> SdkSpanSink<E> {
@@ -186,6 +187,7 @@ impl<E: SpanExporter> SdkSpanSink<E> {
             failed: 0,
             error: None,
             breaker: crate::breaker::Breaker::default(),
+            executor: crate::exec::Executor::default(),
         }
     }
 
@@ -216,7 +218,7 @@ impl<E: SpanExporter> SdkSpanSink<E> {
                 continue;
             }
             self.exporter.set_resource(&sdk_resource(&resource));
-            match futures_executor::block_on(self.exporter.export(batch)) {
+            match self.executor.block_on(self.exporter.export(batch)) {
                 Ok(()) => {
                     self.breaker.success();
                     self.exported += n;
@@ -233,6 +235,13 @@ impl<E: SpanExporter> SdkSpanSink<E> {
                 }
             }
         }
+    }
+
+    /// Runs the exporter's futures on `executor` (a tokio runtime for gRPC).
+    #[cfg(feature = "grpc")]
+    pub(crate) fn with_executor(mut self, executor: crate::exec::Executor) -> Self {
+        self.executor = executor;
+        self
     }
 
     /// Exports the rest, shuts the exporter down, and returns the spans exported, the spans

@@ -109,6 +109,7 @@ pub struct SdkLogSink<E: LogExporter> {
     failed: u64,
     error: Option<String>,
     breaker: Breaker,
+    executor: crate::exec::Executor,
 }
 
 impl<E: LogExporter> std::fmt::Debug for SdkLogSink<E> {
@@ -137,6 +138,7 @@ impl<E: LogExporter> SdkLogSink<E> {
             failed: 0,
             error: None,
             breaker: Breaker::default(),
+            executor: crate::exec::Executor::default(),
         }
     }
 
@@ -191,7 +193,10 @@ impl<E: LogExporter> SdkLogSink<E> {
             let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
                 made.iter().map(|(r, s)| (r, s)).collect();
             self.exporter.set_resource(&sdk_resource(&resource));
-            match futures_executor::block_on(self.exporter.export(LogBatch::new(&refs))) {
+            match self
+                .executor
+                .block_on(self.exporter.export(LogBatch::new(&refs)))
+            {
                 Ok(()) => {
                     self.breaker.success();
                     self.exported += n;
@@ -210,6 +215,13 @@ impl<E: LogExporter> SdkLogSink<E> {
     /// Records whose export failed so far.
     pub fn failed(&self) -> u64 {
         self.failed
+    }
+
+    /// Runs the exporter's futures on `executor` (a tokio runtime for gRPC).
+    #[cfg(feature = "grpc")]
+    pub(crate) fn with_executor(mut self, executor: crate::exec::Executor) -> Self {
+        self.executor = executor;
+        self
     }
 
     /// Exports the rest, shuts the exporter down; records exported, failed, first error.
