@@ -30,6 +30,8 @@ impl Request {
 
 #[derive(Default)]
 struct Shared {
+    /// Serve TLS with this configuration.
+    tls: Option<Arc<rustls::ServerConfig>>,
     requests: Mutex<Vec<Request>>,
     status: AtomicU16,
     delay_ms: AtomicU64,
@@ -57,6 +59,58 @@ impl Receiver {
         };
         r.serve(listener);
         r
+    }
+
+    /// A receiver serving HTTPS with `cert_pem` and `key_pem`; with `client_ca_pem`, it
+    /// requires client certificates signed by that CA.
+    pub fn start_tls(cert_pem: &str, key_pem: &str, client_ca_pem: Option<&str>) -> Receiver {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).unwrap();
+        let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap();
+        let builder = match client_ca_pem {
+            Some(ca) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for c in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+                    roots.add(c.unwrap()).unwrap();
+                }
+                let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()
+                .unwrap();
+                builder.with_client_cert_verifier(verifier)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let config = builder.with_single_cert(certs, key).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Shared {
+            tls: Some(Arc::new(config)),
+            ..Shared::default()
+        });
+        shared.status.store(200, Ordering::Relaxed);
+        let mut r = Receiver {
+            addr,
+            shared,
+            running: None,
+        };
+        r.serve(listener);
+        r
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn https_url(&self) -> String {
+        format!("https://{}", self.addr)
     }
 
     /// A free port on which nothing listens (yet).
@@ -138,12 +192,23 @@ impl Drop for Receiver {
 }
 
 fn connection(stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
-    let done = || stop.load(Ordering::SeqCst) || shared.stop.load(Ordering::SeqCst);
     stream.set_nonblocking(false).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
-    let mut w = stream.try_clone().unwrap();
+    match &shared.tls {
+        Some(config) => {
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                return;
+            };
+            serve_http(rustls::StreamOwned::new(conn, stream), shared, stop)
+        }
+        None => serve_http(stream, shared, stop),
+    }
+}
+
+fn serve_http<S: Read + Write>(stream: S, shared: &Shared, stop: &AtomicBool) {
+    let done = || stop.load(Ordering::SeqCst) || shared.stop.load(Ordering::SeqCst);
     let mut r = BufReader::new(stream);
     let mut idle = Instant::now();
     loop {
@@ -228,7 +293,11 @@ fn connection(stream: TcpStream, shared: &Shared, stop: &AtomicBool) {
             });
         }
         let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n");
-        if w.write_all(reply.as_bytes()).is_err() {
+        let w = r.get_mut();
+        if w.write_all(reply.as_bytes())
+            .and_then(|()| w.flush())
+            .is_err()
+        {
             return;
         }
         idle = Instant::now();

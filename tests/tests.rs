@@ -9,3 +9,4 @@ mod receiver;
 mod report;
 mod rotel;
 mod semconv;
+mod tls;

@@ -254,6 +254,8 @@ fn a_refusing_receiver_is_an_error_naming_the_url_and_status() {
 fn spans_through_the_sdk_otlp_exporter_keep_ids_and_one_resource_per_session() {
     use agentobs::export::sdk::SdkSpanSink;
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+    // This build has agentobs-export's `tls` feature: reqwest then needs a process default.
+    agentobs::export::install_tls_provider();
     let (url, rx) = receiver(200);
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()

@@ -775,12 +775,10 @@ fn to_u64(v: FieldValue<'_>) -> Option<u64> {
     match v {
         FieldValue::U64(u) => Some(u),
         FieldValue::I64(i) => u64::try_from(i).ok(),
-        // 2^64, the first float past `u64::MAX`.
-        FieldValue::F64(f)
-            if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) =>
-        {
-            Some(f as u64)
-        }
+        // Through its shortest text, so a float reads exactly as its text does (past 2^53
+        // the nearest integer and the printed one differ).
+        FieldValue::F64(f) if f == 0.0 => Some(0),
+        FieldValue::F64(f) if f.fract() == 0.0 => f.to_string().parse().ok(),
         _ => None,
     }
 }
@@ -790,12 +788,8 @@ fn to_i64(v: FieldValue<'_>) -> Option<i64> {
     match v {
         FieldValue::I64(i) => Some(i),
         FieldValue::U64(u) => i64::try_from(u).ok(),
-        FieldValue::F64(f)
-            if f.fract() == 0.0
-                && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) =>
-        {
-            Some(f as i64)
-        }
+        FieldValue::F64(f) if f == 0.0 => Some(0),
+        FieldValue::F64(f) if f.fract() == 0.0 => f.to_string().parse().ok(),
         _ => None,
     }
 }

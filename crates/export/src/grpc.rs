@@ -31,16 +31,15 @@ pub(crate) fn channel(
     target: &Target,
 ) -> Result<Channel, ExportError> {
     let url = target.endpoint.as_str();
-    if url.starts_with("https://") {
-        return Err(ExportError::Client(format!(
-            "{url}: OTLP/gRPC over TLS needs the `tls` feature, not in this build \
-             (use http:// with OTEL_EXPORTER_OTLP_INSECURE=true for a plaintext collector)"
-        )));
-    }
-    let endpoint = Endpoint::from_shared(url.to_owned())
+    let mut endpoint = Endpoint::from_shared(url.to_owned())
         .map_err(|_| ExportError::Endpoint(url.to_owned()))?
         .timeout(target.timeout)
         .connect_timeout(target.timeout);
+    if let Some(tls) = crate::tls::tonic_config(target)? {
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|e| ExportError::Client(format!("{url}: TLS: {e}")))?;
+    }
     let _guard = rt.enter();
     Ok(endpoint.connect_lazy())
 }

@@ -156,10 +156,7 @@ impl OtlpHttpExporter {
             v.set_sensitive(true);
             map.insert(n, v);
         }
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| ExportError::Client(e.to_string()))?;
+        let client = crate::tls::client(Duration::from_secs(10), None)?;
         Ok(OtlpHttpExporter {
             batches: Batches::new(crate::DEFAULT_BATCH),
             out: Requests {
@@ -176,6 +173,12 @@ impl OtlpHttpExporter {
                 breaker: Breaker::default(),
             },
         })
+    }
+
+    /// Sends with `client` (its timeout and TLS settings) instead of the default one.
+    pub fn with_client(mut self, client: reqwest::blocking::Client) -> Self {
+        self.out.client = client;
+        self
     }
 
     /// Sets the records per request (at least 1).

@@ -34,9 +34,11 @@ mod route;
 pub mod sdk;
 pub mod sdk_logs;
 pub mod sinks;
+mod tls;
 
 pub use http::{ExportError, MAX_BODY_BYTES, OtlpHttpExporter, Protocol, SendStats};
 pub use jsonl::{DEFAULT_BATCH, OtlpJsonWriter, WriteStats};
 /// The OTLP protocol types, re-exported.
 pub use opentelemetry_proto::tonic as proto;
 pub use route::{Delivered, Destinations};
+pub use tls::install_tls_provider;

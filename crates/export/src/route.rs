@@ -161,7 +161,9 @@ fn http_for(target: &Target) -> Result<OtlpHttpExporter, ExportError> {
         .collect();
     // Destinations hands this exporter one signal only; its URL is the target's, as written.
     let url = target.endpoint.as_str();
-    Ok(OtlpHttpExporter::new(url, protocol, &headers)?.with_signal_urls(url, url, url))
+    Ok(OtlpHttpExporter::new(url, protocol, &headers)?
+        .with_signal_urls(url, url, url)
+        .with_client(crate::tls::http_client(target)?))
 }
 
 impl Destinations {
@@ -340,6 +342,7 @@ fn traces(t: &Target, rt: &mut Runtime) -> Result<Traces, ExportError> {
                 .with_endpoint(t.endpoint.clone())
                 .with_timeout(t.timeout)
                 .with_headers(sdk_headers(t))
+                .with_http_client(crate::tls::http_client(t)?)
                 .with_retry_policy(retries())
                 .build()
                 .map_err(build)?;
@@ -381,6 +384,7 @@ fn logs(t: &Target, rt: &mut Runtime) -> Result<Logs, ExportError> {
                 .with_endpoint(t.endpoint.clone())
                 .with_timeout(t.timeout)
                 .with_headers(sdk_headers(t))
+                .with_http_client(crate::tls::http_client(t)?)
                 .with_retry_policy(retries())
                 .build()
                 .map_err(build)?;
