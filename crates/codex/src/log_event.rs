@@ -777,7 +777,7 @@ fn to_u64(v: FieldValue<'_>) -> Option<u64> {
         FieldValue::I64(i) => u64::try_from(i).ok(),
         // Through its shortest text, so a float reads exactly as its text does (past 2^53
         // the nearest integer and the printed one differ).
-        FieldValue::F64(f) if f == 0.0 => Some(0),
+        FieldValue::F64(0.0) => Some(0),
         FieldValue::F64(f) if f.fract() == 0.0 => f.to_string().parse().ok(),
         _ => None,
     }
@@ -788,7 +788,7 @@ fn to_i64(v: FieldValue<'_>) -> Option<i64> {
     match v {
         FieldValue::I64(i) => Some(i),
         FieldValue::U64(u) => i64::try_from(u).ok(),
-        FieldValue::F64(f) if f == 0.0 => Some(0),
+        FieldValue::F64(0.0) => Some(0),
         FieldValue::F64(f) if f.fract() == 0.0 => f.to_string().parse().ok(),
         _ => None,
     }
