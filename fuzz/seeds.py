@@ -318,6 +318,31 @@ def cache_index(out: Path, cap: int | None) -> int:
     return c.count
 
 
+LOG_EVENT_SEEDS = [
+    "event.name=codex.tool_result\nconversation.id=0199a213-81c0-7800-8aa1-bbab2a035a53\nmodel=gpt-5\n"
+    "tool_name=shell\ncall_id=c1\narguments={\"cmd\":\"ls\"}\nduration_ms=42\nsuccess=true\n"
+    "output=Exit code: 2\nmcp_server=\n",
+    "event.name=codex.sse_event\nevent.kind=response.completed\ninput_token_count=4200\n"
+    "output_token_count=#u12\ncached_token_count=#i100\nreasoning_token_count=#i0\n"
+    "tool_token_count=4212\nevent.timestamp=2026-11-25T08:21:22.123Z\n",
+    "event.name=codex.api_request\nattempt=#u2\nduration_ms=#f900\nhttp.response.status_code=500\n"
+    "error.message=boom\nendpoint=/v1/responses\n",
+    "event.name=codex.conversation_starts\nprovider_name=openai\ncontext_window=#i272000\n"
+    "approval_policy=never\nsandbox_policy=danger-full-access\nmcp_servers=a,b\n",
+    "event.name=codex.tool_decision\ntool_name=shell\ncall_id=c1\ndecision=approved\n"
+    "source=AutomatedReviewer\n",
+    "event.name=codex.user_prompt\nprompt_length=#i9\nprompt=[REDACTED]\n",
+    "event.name=codex.websocket_event\nevent.kind=response.failed\nsuccess=false\nduration_ms=#u3\n",
+    "event.name=codex.sandbox_outcome\noutcome=escalated\ninitial_duration_ms=#i5\n",
+]
+
+
+def codex_log_event(out: Path, cap: int | None) -> int:
+    c = Corpus(out, "codex_log_event", cap)
+    c.add_many(LOG_EVENT_SEEDS)
+    return c.count
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=FUZZ / "corpus")
@@ -326,7 +351,11 @@ def main() -> int:
     ap.add_argument("--clean", action="store_true", help="empty the output folders first")
     args = ap.parse_args()
     cap = 1 if args.small else None
-    targets = [("rollout_lines", rollout_lines), ("rollout_structured", rollout_structured)]
+    targets = [
+        ("rollout_lines", rollout_lines),
+        ("rollout_structured", rollout_structured),
+        ("codex_log_event", codex_log_event),
+    ]
     if not args.no_cache:
         targets.append(("cache_index", cache_index))
     for name, build in targets:

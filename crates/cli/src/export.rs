@@ -120,6 +120,7 @@ pub fn run(args: ExportArgs) -> u8 {
     if config.log_user_prompt {
         source.content = source.content.with_prompts(true);
     }
+    source.progress = true;
     let name = dialect.name().to_owned();
     let Run {
         sink: destinations,

@@ -77,6 +77,8 @@ pub(crate) struct Source {
     dates: crate::dates::Dates,
     pricer: BookPricer,
     max_line_bytes: usize,
+    /// Show progress on stderr when it is a terminal.
+    pub(crate) progress: bool,
 }
 
 /// What a mapping run read and produced.
@@ -102,6 +104,7 @@ impl SourceArgs {
             dates,
             pricer: BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)),
             max_line_bytes: self.max_line_bytes,
+            progress: false,
         })
     }
 }
@@ -122,6 +125,7 @@ impl Source {
             dates: (since, until, timezone),
             warnings: 0,
             lines: 0,
+            progress: self.progress,
         };
         let opts = ReadOptions::default()
             .with_content(self.content.captures_any())
@@ -294,7 +298,19 @@ fn feed_files<D: Dialect, S: SignalSink>(
     opts: &ReadOptions,
     sink: &mut MapSink<D, S>,
 ) {
-    for f in files {
+    use std::io::IsTerminal;
+    let progress = sink.progress && std::io::stderr().is_terminal();
+    let mut shown = std::time::Instant::now();
+    for (i, f) in files.iter().enumerate() {
+        if progress && shown.elapsed() >= std::time::Duration::from_millis(100) {
+            shown = std::time::Instant::now();
+            eprint!(
+                "\r{}/{} files, {} events mapped ",
+                i,
+                files.len(),
+                sink.mapper.stats().events
+            );
+        }
         let label = f.path.display().to_string();
         let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
             Ok(mut reader) => reader.feed(&mut *sink),
@@ -308,6 +324,10 @@ fn feed_files<D: Dialect, S: SignalSink>(
             sink.warning(&w);
         }
     }
+    if progress {
+        // Clear the progress line.
+        eprint!("\r\x1b[K");
+    }
 }
 
 /// Feeds events in the date range to the mapper; prints warnings.
@@ -320,6 +340,8 @@ struct MapSink<D: Dialect, S: SignalSink> {
     ),
     warnings: u64,
     lines: u64,
+    /// Show files done on a terminal.
+    progress: bool,
 }
 
 impl<D: Dialect, S: SignalSink> MapSink<D, S> {
