@@ -74,8 +74,7 @@ fn receiver() -> (String, Arc<AtomicU64>) {
                         return;
                     }
                     b.fetch_add(len as u64, Ordering::Relaxed);
-                    if w
-                        .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                    if w.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
                         .is_err()
                     {
                         return;
@@ -167,12 +166,17 @@ fn theirs(c: &mut Criterion) {
         .build()
         .unwrap();
     let processor = BatchLogProcessor::builder(exporter)
-        .with_batch_config(BatchConfigBuilder::default().with_max_queue_size(65_536).build())
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(65_536)
+                .build(),
+        )
         .build();
     let provider = SdkLoggerProvider::builder()
         .with_log_processor(processor)
         .build();
-    let subscriber = tracing_subscriber::registry().with(OpenTelemetryTracingBridge::new(&provider));
+    let subscriber =
+        tracing_subscriber::registry().with(OpenTelemetryTracingBridge::new(&provider));
     let mut g = c.benchmark_group("emit/tool_result");
     g.throughput(Throughput::Elements(1));
     tracing::subscriber::with_default(subscriber, || {
@@ -218,8 +222,9 @@ fn replay(c: &mut Criterion) {
     g.bench_function("genai/events", |b| {
         b.iter(|| {
             let d = Destinations::new(&config).unwrap();
-            let mut m = Mapper::new(dialects::by_name("genai", None).unwrap(), d)
-                .with_pricer(BookPricer::new(PriceBook::embedded(), ServiceTier::Standard));
+            let mut m = Mapper::new(dialects::by_name("genai", None).unwrap(), d).with_pricer(
+                BookPricer::new(PriceBook::embedded(), ServiceTier::Standard),
+            );
             for (i, r) in rollouts.iter().enumerate() {
                 let _ = RolloutReader::new(r.as_slice(), format!("r{i}"), ReadOptions::default())
                     .feed(&mut m);
@@ -236,8 +241,8 @@ fn replay(c: &mut Criterion) {
     let d = Destinations::new(&config).unwrap();
     let mut m = Mapper::new(dialects::by_name("genai", None).unwrap(), d);
     for (i, r) in rollouts.iter().enumerate() {
-        let _ = RolloutReader::new(r.as_slice(), format!("r{i}"), ReadOptions::default())
-            .feed(&mut m);
+        let _ =
+            RolloutReader::new(r.as_slice(), format!("r{i}"), ReadOptions::default()).feed(&mut m);
     }
     let _ = m.finish().0.finish();
     let secs = t.elapsed().as_secs_f64();
