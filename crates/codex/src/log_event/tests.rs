@@ -1,4 +1,5 @@
 use super::*;
+use agentobs_schema::Harness;
 use proptest::prelude::*;
 
 use FieldValue as V;
