@@ -29,7 +29,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use agentobs_codex::otel::OtelConfig;
 use agentobs_cost::{PriceBook, ServiceTier};
@@ -290,13 +290,6 @@ pub struct ToolCall<'a> {
     pub mcp_server: Option<&'a str>,
 }
 
-fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    Timestamp::from_unix_millis(ms)
-}
-
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -317,7 +310,7 @@ impl Session {
     #[inline]
     pub fn emit(&self, kind: EventKind) {
         if let Some(i) = &self.inner {
-            i.send(now(), kind);
+            i.send(Timestamp::now(), kind);
         }
     }
 
@@ -333,7 +326,7 @@ impl Session {
     #[inline]
     pub fn started(&self, started: impl FnOnce() -> SessionStarted) {
         if let Some(i) = &self.inner {
-            i.send(now(), EventKind::SessionStarted(started()));
+            i.send(Timestamp::now(), EventKind::SessionStarted(started()));
         }
     }
 
@@ -346,7 +339,7 @@ impl Session {
             p.length = prompt.chars().count() as u64;
             p.text_inputs = 1;
             p.text = Redacted::from_text(prompt, i.capture);
-            i.send(now(), EventKind::UserPrompt(p));
+            i.send(Timestamp::now(), EventKind::UserPrompt(p));
         }
     }
 
@@ -356,7 +349,7 @@ impl Session {
         if let Some(i) = &self.inner {
             let mut t = TurnStarted::default();
             t.turn_id = Some(turn_id.to_owned());
-            i.send(now(), EventKind::TurnStarted(t));
+            i.send(Timestamp::now(), EventKind::TurnStarted(t));
         }
     }
 
@@ -366,7 +359,7 @@ impl Session {
         if let Some(i) = &self.inner {
             let mut t = TurnCompleted::default();
             t.turn_id = Some(turn_id.to_owned());
-            i.send(now(), EventKind::TurnCompleted(t));
+            i.send(Timestamp::now(), EventKind::TurnCompleted(t));
         }
     }
 
@@ -378,7 +371,7 @@ impl Session {
             r.attempt = attempt;
             r.status_code = status;
             r.duration_ms = Some(ms(duration));
-            i.send(now(), EventKind::ApiRequest(r));
+            i.send(Timestamp::now(), EventKind::ApiRequest(r));
         }
     }
 
@@ -388,7 +381,7 @@ impl Session {
         if let Some(i) = &self.inner {
             let mut u = TokenUsageEvent::default();
             u.usage = usage;
-            i.send(now(), EventKind::TokenUsage(u));
+            i.send(Timestamp::now(), EventKind::TokenUsage(u));
         }
     }
 
@@ -407,7 +400,7 @@ impl Session {
             d.call_id = Some(call_id.to_owned());
             d.decision = decision;
             d.source = Some(source);
-            i.send(now(), EventKind::ToolDecision(d));
+            i.send(Timestamp::now(), EventKind::ToolDecision(d));
         }
     }
 
@@ -425,7 +418,7 @@ impl Session {
             r.arguments = Redacted::from_text(call.arguments, i.capture);
             r.output = Redacted::from_text(call.output, i.capture);
             r.mcp_server = call.mcp_server.map(str::to_owned);
-            i.send(now(), EventKind::ToolResult(r));
+            i.send(Timestamp::now(), EventKind::ToolResult(r));
         }
     }
 
@@ -436,7 +429,7 @@ impl Session {
             let mut e = ErrorEvent::default();
             e.kind = kind;
             e.message = message.to_owned();
-            i.send(now(), EventKind::Error(e));
+            i.send(Timestamp::now(), EventKind::Error(e));
         }
     }
 

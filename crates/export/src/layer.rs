@@ -218,13 +218,6 @@ thread_local! {
     static FIELDS: std::cell::RefCell<Fields<'static>> = std::cell::RefCell::new(Fields::new());
 }
 
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    Timestamp::from_unix_millis(ms)
-}
-
 impl<S: Subscriber> Layer<S> for CodexEventLayer {
     fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
         if !self.takes(event.metadata().target()) {
@@ -239,7 +232,7 @@ impl<S: Subscriber> Layer<S> for CodexEventLayer {
             match log_event::decode(&*fields, &self.options) {
                 Ok(Some(decoded)) => {
                     let ctx = self.context(&decoded.meta);
-                    let event = decoded.into_event(ctx, now());
+                    let event = decoded.into_event(ctx, Timestamp::now());
                     self.counters.emitted.fetch_add(1, Ordering::Relaxed);
                     (self.emit)(event);
                 }

@@ -6,9 +6,7 @@
 //! batch is grouped by session resource and the exporter's resource set before each group.
 
 use std::borrow::Cow;
-use std::time::{Duration, SystemTime};
 
-use agentobs_schema::Timestamp;
 use agentobs_semconv::{
     AttrList, AttrValue, InstrumentationScope, Resource, SignalSink, SpanKind, SpanRecord,
     SpanStatus,
@@ -18,15 +16,6 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanExporter, SpanLinks};
-
-fn time(t: Timestamp) -> SystemTime {
-    let ms = t.unix_millis();
-    if ms >= 0 {
-        SystemTime::UNIX_EPOCH + Duration::from_millis(ms as u64)
-    } else {
-        SystemTime::UNIX_EPOCH
-    }
-}
 
 fn value(v: &AttrValue) -> Value {
     match v {
@@ -59,7 +48,8 @@ pub fn sdk_resource(r: &Resource) -> opentelemetry_sdk::Resource {
     }
 }
 
-fn scope(s: &InstrumentationScope) -> opentelemetry::InstrumentationScope {
+/// The SDK's scope of a dialect's scope.
+pub(crate) fn sdk_scope(s: &InstrumentationScope) -> opentelemetry::InstrumentationScope {
     let mut b = opentelemetry::InstrumentationScope::builder(s.name.to_string());
     if let Some(v) = &s.version {
         b = b.with_version(v.to_string());
@@ -105,7 +95,7 @@ pub fn span_data(s: &SpanRecord) -> SpanData {
     for e in &s.events {
         events.events.push(opentelemetry::trace::Event::new(
             e.name.to_string(),
-            time(e.time),
+            e.time.to_system_time(),
             key_values(&e.attributes),
             0,
         ));
@@ -145,8 +135,8 @@ pub fn span_data(s: &SpanRecord) -> SpanData {
             SpanKind::Consumer => OtelKind::Consumer,
         },
         name: Cow::Owned(s.name.to_string()),
-        start_time: time(s.start),
-        end_time: time(s.end),
+        start_time: s.start.to_system_time(),
+        end_time: s.end.to_system_time(),
         attributes: key_values(&s.attributes),
         dropped_attributes_count: 0,
         events,
@@ -156,7 +146,7 @@ pub fn span_data(s: &SpanRecord) -> SpanData {
             SpanStatus::Ok => Status::Ok,
             SpanStatus::Error(m) => Status::error(m.clone()),
         },
-        instrumentation_scope: scope(&s.scope),
+        instrumentation_scope: sdk_scope(&s.scope),
     }
 }
 
@@ -276,9 +266,11 @@ impl<E: SpanExporter> SignalSink for SdkSpanSink<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agentobs_schema::Timestamp;
     use agentobs_semconv::{SpanEvent, SpanId as Sid, TraceId as Tid};
     use opentelemetry_sdk::trace::InMemorySpanExporter;
     use std::sync::Arc;
+    use std::time::{Duration, SystemTime};
 
     fn span(resource: &Arc<Resource>, id: u8, parent: Option<u8>) -> SpanRecord {
         let mut attributes = AttrList::new();

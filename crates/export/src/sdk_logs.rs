@@ -9,9 +9,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
 
-use agentobs_schema::Timestamp;
 use agentobs_semconv::{AttrValue, LogRecord, Resource, Severity, SignalSink};
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _};
 use opentelemetry::trace::{SpanId, TraceFlags, TraceId};
@@ -20,15 +18,6 @@ use opentelemetry_sdk::logs::{LogBatch, LogExporter, SdkLogRecord, SdkLogger, Sd
 
 use crate::breaker::Breaker;
 use crate::sdk::sdk_resource;
-
-fn time(t: Timestamp) -> SystemTime {
-    let ms = t.unix_millis();
-    if ms >= 0 {
-        SystemTime::UNIX_EPOCH + Duration::from_millis(ms as u64)
-    } else {
-        SystemTime::UNIX_EPOCH
-    }
-}
 
 fn any(v: &AttrValue) -> AnyValue {
     match v {
@@ -86,17 +75,6 @@ fn static_name(name: &std::borrow::Cow<'static, str>) -> Option<&'static str> {
     }
 }
 
-fn scope(s: &agentobs_semconv::InstrumentationScope) -> InstrumentationScope {
-    let mut b = InstrumentationScope::builder(s.name.to_string());
-    if let Some(v) = &s.version {
-        b = b.with_version(v.to_string());
-    }
-    if let Some(u) = &s.schema_url {
-        b = b.with_schema_url(u.to_string());
-    }
-    b.build()
-}
-
 /// A [`SignalSink`] that sends log records through an SDK [`LogExporter`], in batches of
 /// [`DEFAULT_BATCH`](crate::DEFAULT_BATCH), grouped by session resource.
 pub struct SdkLogSink<E: LogExporter> {
@@ -144,8 +122,8 @@ impl<E: LogExporter> SdkLogSink<E> {
 
     fn sdk_record(&self, l: &LogRecord) -> SdkLogRecord {
         let mut r = self.logger.create_log_record();
-        r.set_timestamp(time(l.time));
-        r.set_observed_timestamp(time(l.time));
+        r.set_timestamp(l.time.to_system_time());
+        r.set_observed_timestamp(l.time.to_system_time());
         r.set_severity_number(severity(l.severity));
         r.set_severity_text(l.severity.text());
         if let Some(name) = static_name(&l.event_name) {
@@ -188,7 +166,7 @@ impl<E: LogExporter> SdkLogSink<E> {
             }
             let made: Vec<(SdkLogRecord, InstrumentationScope)> = group
                 .iter()
-                .map(|l| (self.sdk_record(l), scope(&l.scope)))
+                .map(|l| (self.sdk_record(l), crate::sdk::sdk_scope(&l.scope)))
                 .collect();
             let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
                 made.iter().map(|(r, s)| (r, s)).collect();
@@ -245,8 +223,10 @@ impl<E: LogExporter> SignalSink for SdkLogSink<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agentobs_schema::Timestamp;
     use agentobs_semconv::{AttrList, SpanId as Sid, TraceId as Tid};
     use opentelemetry_sdk::logs::InMemoryLogExporter;
+    use std::time::{Duration, SystemTime};
 
     #[test]
     fn times_trace_context_name_and_attributes_survive_the_sdk() {

@@ -133,7 +133,7 @@ impl<D: Dialect + Send + 'static> Sink for OtlpSink<D> {
         let delta = total - self.dropped_reported;
         self.dropped_reported = total;
         if let Some(m) = &mut self.mapper {
-            let now = now();
+            let now = Timestamp::now();
             let mut attributes = AttrList::new();
             attributes.set("agentobs.sink", self.name.clone());
             m.sink_mut().metric(MetricPoint {
@@ -235,13 +235,6 @@ impl<W: Write + Send + 'static> Sink for JsonlSink<W> {
         let error = self.error.take().or(flushed).map(|e| e.to_string());
         SinkSummary::new(self.lines, u64::from(error.is_some()), error)
     }
-}
-
-fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    Timestamp::from_unix_millis(ms)
 }
 
 /// Events to stdout, one JSON line each.

@@ -36,6 +36,20 @@ impl Timestamp {
         self.0
     }
 
+    /// The current time (the Unix epoch if the clock is set before it).
+    pub fn now() -> Self {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Self(ms)
+    }
+
+    /// As a `SystemTime`; times before the Unix epoch become the epoch.
+    pub fn to_system_time(self) -> std::time::SystemTime {
+        let ms = u64::try_from(self.0).unwrap_or(0);
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)
+    }
+
     /// Parses RFC 3339 (`2026-11-25T08:21:10.485Z`, `…+02:00`, any number of fraction digits,
     /// `t`/space separator). Fractions beyond milliseconds are truncated.
     pub fn parse_rfc3339(s: &str) -> Result<Self, TimestampError> {
