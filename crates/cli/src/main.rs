@@ -1,5 +1,6 @@
 //! The `agentobs` command-line tool.
 
+mod check;
 mod dates;
 mod events;
 mod export;
@@ -42,6 +43,12 @@ enum Command {
     /// Follow Codex sessions while they are written (new files, appended lines; inotify with
     /// a polling fallback) and export them as OTLP as they happen.
     Watch(Box<watch::WatchArgs>),
+    /// Run the anomaly rules (runaway cost, tool loops, approval bypass, context exhaustion,
+    /// …) over Codex sessions; a table or JSON of alerts with evidence; `--fail-on` gates CI.
+    Check(Box<check::CheckArgs>),
+    /// Learn what normal sessions look like (p95 of tokens, cost, tool calls, latency per
+    /// repository and model) for `check --baseline`.
+    Baseline(Box<check::BaselineArgs>),
 }
 
 /// Exit codes.
@@ -107,6 +114,8 @@ fn main() -> ExitCode {
         Command::Map(args) => map::run(*args),
         Command::Export(args) => export::run(*args),
         Command::Watch(args) => watch::run(*args),
+        Command::Check(args) => check::run(*args),
+        Command::Baseline(args) => check::run_baseline(*args),
     };
     ExitCode::from(code)
 }

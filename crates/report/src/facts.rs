@@ -166,33 +166,7 @@ impl FactMaker {
     }
 }
 
-/// A git remote as `host/owner/repo`: scheme, credentials, port and `.git` dropped, host in
-/// lower case. `git@github.com:acme/widgets.git` and `https://u:t@github.com/acme/widgets`
-/// are both `github.com/acme/widgets`.
-pub fn normalize_remote(url: &str) -> Option<String> {
-    let url = url.trim();
-    if url.is_empty() {
-        return None;
-    }
-    let (host, path) = if let Some((_, rest)) = url.split_once("://") {
-        let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        (host.split(':').next().unwrap_or(host), path)
-    } else if let Some((userhost, path)) = url.split_once(':') {
-        // scp-like: user@host:owner/repo
-        let host = userhost.rsplit_once('@').map_or(userhost, |(_, h)| h);
-        (host, path)
-    } else {
-        return Some(url.trim_end_matches(".git").to_owned());
-    };
-    let path = path.trim_matches('/');
-    let path = path.strip_suffix(".git").unwrap_or(path);
-    Some(if path.is_empty() {
-        host.to_ascii_lowercase()
-    } else {
-        format!("{}/{}", host.to_ascii_lowercase(), path)
-    })
-}
+pub use agentobs_schema::normalize_remote;
 
 #[cfg(test)]
 mod tests {

@@ -124,6 +124,9 @@ pub enum EventKind {
     Compaction(Compaction),
     /// A rate-limit snapshot.
     RateLimits(RateLimitSnapshot),
+    /// An anomaly rule fired (see `agentobs-anomaly`): alerts travel the same stream as
+    /// what raised them, so every sink and dialect can export them.
+    Alert(AlertRaised),
     /// Anything the schema does not model yet, kept with its attributes.
     Other(OtherEvent),
 }
@@ -147,6 +150,7 @@ impl EventKind {
             EventKind::GuardianReview(_) => "guardian_review",
             EventKind::Compaction(_) => "compaction",
             EventKind::RateLimits(_) => "rate_limits",
+            EventKind::Alert(_) => "alert",
             EventKind::Other(_) => "other",
         }
     }
@@ -701,6 +705,83 @@ pub struct RateLimitSnapshot {
     pub reached: Option<String>,
 }
 
+/// How bad an alert is. Ordered: `Info < Warning < Critical`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSeverity {
+    /// Worth a look; never gates a run.
+    Info,
+    /// Probably wrong: a person should check.
+    #[default]
+    Warning,
+    /// Wrong or dangerous: stop and look.
+    Critical,
+}
+
+impl AlertSeverity {
+    /// The lower-case name (`info`, `warning`, `critical`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertSeverity::Info => "info",
+            AlertSeverity::Warning => "warning",
+            AlertSeverity::Critical => "critical",
+        }
+    }
+
+    /// Reads `info`, `warning` (or `warn`) and `critical` (or `crit`), in any case.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(AlertSeverity::Info),
+            "warning" | "warn" => Some(AlertSeverity::Warning),
+            "critical" | "crit" => Some(AlertSeverity::Critical),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for AlertSeverity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An anomaly rule fired on a session: what it measured, against what, and where to look.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AlertRaised {
+    /// The rule's id (`tool_loop`, `runaway_session`, …).
+    pub rule: String,
+    /// How bad it is.
+    pub severity: AlertSeverity,
+    /// One sentence a person can act on.
+    pub message: String,
+    /// The measured value (tokens, USD, calls, milliseconds, percent, count: see the rule).
+    pub value: f64,
+    /// The threshold the value crossed.
+    pub threshold: f64,
+    /// References to the events that raised it: `path:line`, or trace and span ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+impl AlertRaised {
+    /// An alert of `rule` with `message`; value, threshold and evidence to be set.
+    pub fn new(
+        rule: impl Into<String>,
+        severity: AlertSeverity,
+        message: impl Into<String>,
+    ) -> Self {
+        AlertRaised {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            ..AlertRaised::default()
+        }
+    }
+}
+
 /// An event the schema does not model (yet), kept with everything it carried.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -747,6 +828,7 @@ mod tests {
             EventKind::GuardianReview(GuardianReview::default()),
             EventKind::Compaction(Compaction::default()),
             EventKind::RateLimits(RateLimitSnapshot::default()),
+            EventKind::Alert(AlertRaised::default()),
             EventKind::Other(OtherEvent::default()),
         ];
         for kind in kinds {

@@ -36,13 +36,13 @@ mod usage;
 mod value;
 mod warning;
 
-pub use context::{Account, GitInfo, Harness, SessionContext, SubAgent};
+pub use context::{Account, GitInfo, Harness, SessionContext, SubAgent, normalize_remote};
 pub use event::{
-    ApiRequest, Compaction, Decision, DecisionSource, EVENT_SCHEMA, ErrorEvent, ErrorKind, Event,
-    EventKind, GuardianReview, OtherEvent, RateLimitSnapshot, RateLimitWindow, SchemaId,
-    SessionStarted, SourcePos, StreamEvent, StreamTransport, TokenUsageEvent, ToolDecision,
-    ToolOrigin, ToolResult, TurnCompleted, TurnStarted, UserPrompt, WebSocketConnect,
-    WebSocketRequest,
+    AlertRaised, AlertSeverity, ApiRequest, Compaction, Decision, DecisionSource, EVENT_SCHEMA,
+    ErrorEvent, ErrorKind, Event, EventKind, GuardianReview, OtherEvent, RateLimitSnapshot,
+    RateLimitWindow, SchemaId, SessionStarted, SourcePos, StreamEvent, StreamTransport,
+    TokenUsageEvent, ToolDecision, ToolOrigin, ToolResult, TurnCompleted, TurnStarted, UserPrompt,
+    WebSocketConnect, WebSocketRequest,
 };
 pub use redact::{Redacted, WithheldMarker};
 pub use sink::{And, Collect, EventSink, SourceEnd};

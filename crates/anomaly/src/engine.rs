@@ -1,0 +1,499 @@
+//! The [`Engine`]: many rules over one event stream, with bounded state per session.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use agentobs_cost::{PriceBook, Request, ServiceTier};
+use agentobs_schema::{Event, EventKind, EventSink, SessionContext, SourceEnd, Timestamp};
+
+use crate::alert::Alert;
+use crate::baseline::Baselines;
+use crate::rule::{Context, DynRule, Rule, SessionFacts};
+
+/// Default time without events (in event time) after which a session is ended: 6 hours.
+pub const DEFAULT_IDLE_TIMEOUT_MS: i64 = 6 * 60 * 60 * 1000;
+
+/// Default most sessions the engine keeps open at once.
+pub const DEFAULT_MAX_SESSIONS: usize = 100_000;
+
+/// Events between two sweeps for idle sessions.
+const SWEEP_EVERY: u32 = 4096;
+
+/// Builds an [`Engine`]. Defaults: no rules, the embedded price book, no baselines, an idle
+/// timeout of [`DEFAULT_IDLE_TIMEOUT_MS`], at most [`DEFAULT_MAX_SESSIONS`] open sessions,
+/// the standard service tier for requests that name none.
+#[derive(Debug)]
+pub struct EngineBuilder {
+    rules: Vec<(Arc<str>, Box<dyn DynRule>)>,
+    book: Option<PriceBook>,
+    baselines: Baselines,
+    idle_timeout_ms: i64,
+    max_sessions: usize,
+    default_tier: ServiceTier,
+}
+
+impl std::fmt::Debug for dyn DynRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl EngineBuilder {
+    /// Adds a rule.
+    pub fn rule<R: Rule>(mut self, rule: R) -> Self {
+        self.rules
+            .push((Arc::from(Rule::id(&rule)), Box::new(rule)));
+        self
+    }
+
+    /// Adds every rule of a [`RuleSet`](crate::RuleSet) (the built-in rules with their
+    /// thresholds).
+    pub fn rules(mut self, set: crate::RuleSet) -> Self {
+        set.add_to(&mut self);
+        self
+    }
+
+    pub(crate) fn push_dyn(&mut self, rule: Box<dyn DynRule>) {
+        self.rules.push((Arc::from(rule.id()), rule));
+    }
+
+    /// Prices requests with `book` (default: [`PriceBook::embedded`]).
+    pub fn price_book(mut self, book: PriceBook) -> Self {
+        self.book = Some(book);
+        self
+    }
+
+    /// Baselines the rules compare with (default: none).
+    pub fn baselines(mut self, baselines: Baselines) -> Self {
+        self.baselines = baselines;
+        self
+    }
+
+    /// Ends a session after this long without an event, in event time (default 6 h).
+    pub fn idle_timeout_ms(mut self, ms: i64) -> Self {
+        self.idle_timeout_ms = ms.max(1);
+        self
+    }
+
+    /// Keeps at most this many sessions open; beyond it the least recently seen are ended
+    /// (default 100 000).
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.max_sessions = n.max(1);
+        self
+    }
+
+    /// The service tier of requests that name none (default standard).
+    pub fn default_tier(mut self, tier: ServiceTier) -> Self {
+        self.default_tier = tier;
+        self
+    }
+
+    /// The engine.
+    pub fn build(self) -> Engine {
+        Engine {
+            rules: self.rules,
+            book: self.book.unwrap_or_else(PriceBook::embedded),
+            baselines: self.baselines,
+            idle_timeout_ms: self.idle_timeout_ms,
+            max_sessions: self.max_sessions,
+            default_tier: self.default_tier,
+            sessions: HashMap::new(),
+            last: None,
+            alerts: Vec::new(),
+            newest: Timestamp::default(),
+            since_sweep: 0,
+            stats: EngineStats::default(),
+        }
+    }
+}
+
+/// Counters of an [`Engine`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EngineStats {
+    /// Events seen.
+    pub events: u64,
+    /// Sessions opened.
+    pub sessions: u64,
+    /// Sessions ended because their source ended (or at [`Engine::finish`]).
+    pub ended: u64,
+    /// Sessions ended because they were idle.
+    pub evicted_idle: u64,
+    /// Sessions ended because too many were open.
+    pub evicted_capacity: u64,
+    /// Sessions open now.
+    pub open: u64,
+    /// Most sessions open at once.
+    pub peak_open: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+}
+
+struct Slot {
+    facts: SessionFacts,
+    states: Vec<Box<dyn std::any::Any + Send>>,
+    source: Option<Arc<str>>,
+}
+
+/// Runs many [`Rule`]s over a stream of events; an [`EventSink`].
+///
+/// State is kept per open session (keyed by thread id, else session id, else source path).
+/// A session ends when its source ends ([`EventSink::end`] with `complete`), when it has
+/// been idle for the idle timeout in event time, when more than the session cap are open
+/// (the least recently seen go first), or at [`finish`](Engine::finish); its rules then see
+/// [`Rule::session_end`] and its state is dropped. Memory is bounded by the cap times a
+/// session's state, whatever the length of the stream.
+///
+/// Alerts come out in the order they were raised, which is event order within a session
+/// ([`take_alerts`](Engine::take_alerts)); [`finish`](Engine::finish) returns them in
+/// report order (time, session, rule), the same for the same input.
+pub struct Engine {
+    rules: Vec<(Arc<str>, Box<dyn DynRule>)>,
+    book: PriceBook,
+    baselines: Baselines,
+    idle_timeout_ms: i64,
+    max_sessions: usize,
+    default_tier: ServiceTier,
+    sessions: HashMap<Arc<str>, Slot>,
+    /// The context of the last event and its session key: most events follow one of the
+    /// same session, so the key is found without hashing. The `Arc` keeps the pointer
+    /// alive, so comparing pointers is sound.
+    last: Option<(Arc<SessionContext>, Arc<str>)>,
+    alerts: Vec<Alert>,
+    newest: Timestamp,
+    since_sweep: u32,
+    stats: EngineStats,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field(
+                "rules",
+                &self.rules.iter().map(|r| &*r.0).collect::<Vec<_>>(),
+            )
+            .field("open_sessions", &self.sessions.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// A builder; see [`EngineBuilder`] for the defaults.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder {
+            rules: Vec::new(),
+            book: None,
+            baselines: Baselines::none(),
+            idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            default_tier: ServiceTier::Standard,
+        }
+    }
+
+    /// The ids of the rules, in the order they run.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| &*r.0)
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> EngineStats {
+        let mut s = self.stats;
+        s.open = self.sessions.len() as u64;
+        s
+    }
+
+    /// The alerts raised since the last call, in the order they were raised.
+    pub fn take_alerts(&mut self) -> Vec<Alert> {
+        std::mem::take(&mut self.alerts)
+    }
+
+    /// Ends every open session (in a fixed order) and returns the alerts not yet taken, in
+    /// report order.
+    pub fn finish(&mut self) -> Vec<Alert> {
+        let mut keys: Vec<(Timestamp, Arc<str>)> = self
+            .sessions
+            .iter()
+            .map(|(k, s)| (s.facts.last_at, k.clone()))
+            .collect();
+        keys.sort();
+        for (_, key) in keys {
+            self.end_session(&key);
+            self.stats.ended += 1;
+        }
+        let mut alerts = self.take_alerts();
+        alerts.sort_by(Alert::report_order);
+        alerts
+    }
+
+    fn key_of(event: &Event) -> Arc<str> {
+        match event.ctx.thread_or_session_id() {
+            Some(id) => Arc::from(id),
+            None => match &event.src {
+                Some(src) => src.path.clone(),
+                None => Arc::from("unknown"),
+            },
+        }
+    }
+
+    fn session_key(&mut self, event: &Event) -> Arc<str> {
+        if let Some((ctx, key)) = &self.last
+            && Arc::ptr_eq(ctx, &event.ctx)
+        {
+            return key.clone();
+        }
+        let key = Self::key_of(event);
+        self.last = Some((event.ctx.clone(), key.clone()));
+        key
+    }
+
+    fn open(&mut self, key: &Arc<str>, event: &Event) {
+        if self.sessions.len() >= self.max_sessions {
+            self.evict_least_recent();
+        }
+        let states = self.rules.iter().map(|(_, r)| r.new_state()).collect();
+        let facts = SessionFacts::new(key.clone(), event.ctx.clone(), event.at);
+        self.sessions.insert(
+            key.clone(),
+            Slot {
+                facts,
+                states,
+                source: event.src.as_ref().map(|s| s.path.clone()),
+            },
+        );
+        self.stats.sessions += 1;
+        self.stats.peak_open = self.stats.peak_open.max(self.sessions.len() as u64);
+    }
+
+    fn evict_least_recent(&mut self) {
+        let n = (self.max_sessions / 16).max(1);
+        let mut by_age: Vec<(Timestamp, Arc<str>)> = self
+            .sessions
+            .iter()
+            .map(|(k, s)| (s.facts.last_at, k.clone()))
+            .collect();
+        if by_age.len() > n {
+            by_age.select_nth_unstable(n);
+            by_age.truncate(n);
+        }
+        by_age.sort();
+        for (_, key) in by_age {
+            self.end_session(&key);
+            self.stats.evicted_capacity += 1;
+        }
+    }
+
+    fn sweep_idle(&mut self) {
+        let cutoff = Timestamp::from_unix_millis(
+            self.newest
+                .unix_millis()
+                .saturating_sub(self.idle_timeout_ms),
+        );
+        let mut idle: Vec<(Timestamp, Arc<str>)> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.facts.last_at < cutoff)
+            .map(|(k, s)| (s.facts.last_at, k.clone()))
+            .collect();
+        idle.sort();
+        for (_, key) in idle {
+            self.end_session(&key);
+            self.stats.evicted_idle += 1;
+        }
+    }
+
+    /// Ends one session: its rules see `session_end`, then its state is dropped.
+    fn end_session(&mut self, key: &str) {
+        let Some(mut slot) = self.sessions.remove(key) else {
+            return;
+        };
+        if matches!(&self.last, Some((_, k)) if &**k == key) {
+            self.last = None;
+        }
+        let before = self.alerts.len();
+        for ((id, rule), state) in self.rules.iter().zip(slot.states.iter_mut()) {
+            let from = self.alerts.len();
+            let mut cx = Context {
+                rule: id,
+                session: &slot.facts,
+                baselines: &self.baselines,
+                at: slot.facts.last_at,
+                alerts: &mut self.alerts,
+                raised_from: from,
+            };
+            rule.session_end(&mut **state, &mut cx);
+        }
+        self.stats.alerts += (self.alerts.len() - before) as u64;
+    }
+
+    fn update_facts(facts: &mut SessionFacts, event: &Event, book: &PriceBook, tier: ServiceTier) {
+        facts.events += 1;
+        if event.at > facts.last_at {
+            facts.last_at = event.at;
+        }
+        if !Arc::ptr_eq(&facts.ctx, &event.ctx) {
+            facts.ctx = event.ctx.clone();
+            if facts.repo.is_none() {
+                facts.repo = facts.ctx.git.as_ref().and_then(|g| g.repo()).map(Arc::from);
+            }
+        }
+        match &event.kind {
+            EventKind::TokenUsage(u) => {
+                facts.usage = facts.usage.saturating_add(&u.usage);
+                facts.requests += 1;
+                facts.turn_tokens = facts.turn_tokens.saturating_add(u.usage.total_tokens());
+                if u.context_window.is_some() {
+                    facts.context_window = u.context_window;
+                }
+                match Request::new(event.at, &event.ctx, u).cost(book, tier) {
+                    Some(c) => facts.cost_usd += c.total_usd(),
+                    None => facts.unpriced_requests += 1,
+                }
+            }
+            EventKind::ToolResult(_) => facts.tool_calls += 1,
+            EventKind::TurnStarted(t) => {
+                facts.turns += 1;
+                facts.turn_tokens = 0;
+                if t.context_window.is_some() {
+                    facts.context_window = t.context_window;
+                }
+            }
+            EventKind::SessionStarted(s) if s.context_window.is_some() => {
+                facts.context_window = s.context_window;
+            }
+            _ => {}
+        }
+    }
+}
+
+impl EventSink for Engine {
+    fn event(&mut self, event: &Event) -> ControlFlow<()> {
+        self.stats.events += 1;
+        if event.at > self.newest {
+            self.newest = event.at;
+        }
+        self.since_sweep += 1;
+        if self.since_sweep >= SWEEP_EVERY {
+            self.since_sweep = 0;
+            self.sweep_idle();
+        }
+        let key = self.session_key(event);
+        if !self.sessions.contains_key(&*key) {
+            self.open(&key, event);
+        }
+        let Engine {
+            rules,
+            sessions,
+            book,
+            baselines,
+            alerts,
+            default_tier,
+            stats,
+            ..
+        } = self;
+        let Some(slot) = sessions.get_mut(&*key) else {
+            return ControlFlow::Continue(());
+        };
+        Self::update_facts(&mut slot.facts, event, book, *default_tier);
+        if slot.source.is_none() {
+            slot.source = event.src.as_ref().map(|s| s.path.clone());
+        }
+        let before = alerts.len();
+        for ((id, rule), state) in rules.iter().zip(slot.states.iter_mut()) {
+            let from = alerts.len();
+            let mut cx = Context {
+                rule: id,
+                session: &slot.facts,
+                baselines,
+                at: event.at,
+                alerts,
+                raised_from: from,
+            };
+            rule.event(&mut **state, event, &mut cx);
+        }
+        stats.alerts += (alerts.len() - before) as u64;
+        ControlFlow::Continue(())
+    }
+
+    fn end(&mut self, end: &SourceEnd) {
+        if !end.complete {
+            return;
+        }
+        let key = match end
+            .context
+            .as_deref()
+            .and_then(|c| c.thread_or_session_id())
+        {
+            Some(id) => Some(Arc::<str>::from(id)),
+            None => self
+                .sessions
+                .iter()
+                .find(|(_, s)| s.source.as_deref() == Some(&*end.source))
+                .map(|(k, _)| k.clone()),
+        };
+        if let Some(key) = key
+            && self.sessions.contains_key(&*key)
+        {
+            self.end_session(&key);
+            self.stats.ended += 1;
+        }
+    }
+}
+
+/// An [`EventSink`] that feeds an [`Engine`] and passes every event on to `downstream`,
+/// followed by the alerts it raised as [`EventKind::Alert`] events: how alerts reach the
+/// exporters, in any dialect.
+#[derive(Debug)]
+pub struct Tap<S> {
+    engine: Engine,
+    downstream: S,
+}
+
+impl<S: EventSink> Tap<S> {
+    /// Feeds `engine`, forwards to `downstream`.
+    pub fn new(engine: Engine, downstream: S) -> Self {
+        Tap { engine, downstream }
+    }
+
+    /// Ends every open session, forwards their alerts, and returns the parts.
+    pub fn finish(mut self) -> (Engine, S) {
+        for alert in self.engine.finish() {
+            let _ = self.downstream.event(&alert.to_event());
+        }
+        (self.engine, self.downstream)
+    }
+
+    fn forward_alerts(&mut self) -> ControlFlow<()> {
+        let mut flow = ControlFlow::Continue(());
+        for alert in self.engine.take_alerts() {
+            if self.downstream.event(&alert.to_event()).is_break() {
+                flow = ControlFlow::Break(());
+            }
+        }
+        flow
+    }
+}
+
+impl<S: EventSink> EventSink for Tap<S> {
+    fn event(&mut self, event: &Event) -> ControlFlow<()> {
+        let flow = self.downstream.event(event);
+        let _ = self.engine.event(event);
+        let alerts = self.forward_alerts();
+        if flow.is_break() || alerts.is_break() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn warning(&mut self, warning: &agentobs_schema::Warning) {
+        self.downstream.warning(warning);
+    }
+
+    fn end(&mut self, end: &SourceEnd) {
+        self.engine.end(end);
+        let _ = self.forward_alerts();
+        self.downstream.end(end);
+    }
+}
