@@ -6,6 +6,7 @@
 //! - [`schema`]: the event model (`agentobs.event/v1`);
 //! - [`codex`]: the Codex rollout reader with exact token accounting;
 //! - [`cost`]: the offline price book, per-request pricing and roll-ups;
+//! - [`anomaly`]: streaming anomaly rules with evidence, baselines and a tool-call policy;
 //! - [`semconv`]: pluggable semantic mapping (Codex, OpenTelemetry GenAI, OpenInference);
 //! - [`export`]: OTLP exporters, the sink [`Pipeline`](export::pipeline::Pipeline), JSONL and
 //!   in-memory sinks;
@@ -27,6 +28,7 @@
 //! println!("{input_tokens} input tokens");
 //! ```
 
+pub use agentobs_anomaly as anomaly;
 pub use agentobs_codex as codex;
 pub use agentobs_cost as cost;
 pub use agentobs_export as export;

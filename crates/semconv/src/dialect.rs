@@ -579,3 +579,32 @@ impl MapContext<'_> {
         );
     }
 }
+
+/// Maps an alert (an [`agentobs_schema::EventKind::Alert`] event) the same way in every
+/// dialect: a log record `agentobs.alert` (severity warn or error, the message as body, rule,
+/// severity, value, threshold and evidence as attributes) in the open turn's trace, and one
+/// on the counter `agentobs.alerts` by rule and severity. Built-in dialects call it; a custom
+/// dialect may too.
+pub fn map_alert(event: &Event, alert: &agentobs_schema::AlertRaised, cx: &mut MapContext<'_>) {
+    use agentobs_schema::AlertSeverity;
+    let severity = match alert.severity {
+        AlertSeverity::Info => Severity::Info,
+        AlertSeverity::Warning => Severity::Warn,
+        AlertSeverity::Critical => Severity::Error,
+    };
+    let mut series = AttrList::default();
+    series.push(ao::ALERT_RULE, alert.rule.clone());
+    series.push(ao::ALERT_SEVERITY, alert.severity.as_str());
+    cx.counter(ao::METRIC_ALERTS, "{alert}", &series, 1.0, event.at);
+    let mut a = series;
+    if let Some(id) = cx.conversation_id() {
+        a.push(crate::keys::genai_v1_41::CONVERSATION_ID, id);
+    }
+    a.push(ao::ALERT_VALUE, alert.value);
+    a.push(ao::ALERT_THRESHOLD, alert.threshold);
+    if !alert.evidence.is_empty() {
+        a.push(ao::ALERT_EVIDENCE, alert.evidence.clone());
+    }
+    let body = Some(crate::AttrValue::from(alert.message.clone()));
+    cx.log_with_body(ao::EVENT_ALERT, event.at, severity, a, body);
+}

@@ -56,7 +56,9 @@ mod record;
 
 pub use content::ContentPolicy;
 pub use cost::{Cost, NoPrices, Pricer};
-pub use dialect::{Dialect, MapContext, MapStats, SessionState, TurnState, default_resource};
+pub use dialect::{
+    Dialect, MapContext, MapStats, SessionState, TurnState, default_resource, map_alert,
+};
 pub use mapper::{DEFAULT_MAX_OPEN_SESSIONS, Mapper};
 pub use record::{
     AttrList, AttrValue, HistogramValue, Instrument, InstrumentationScope, Key, KeyValue,

@@ -394,6 +394,7 @@ impl Dialect for Codex {
                     );
                 }
             }
+            EventKind::Alert(a) => crate::dialect::map_alert(event, a, cx),
             EventKind::Compaction(_) => {
                 cx.counter(k::METRIC_TASK_COMPACT, "", &metric_tags(ctx), 1.0, at);
             }

@@ -395,6 +395,7 @@ impl Dialect for GenAi {
                     }
                 }
             }
+            EventKind::Alert(a) => crate::dialect::map_alert(event, a, cx),
             EventKind::Compaction(_) => {
                 span_events(event, cx, g::TOOL_NAME);
                 if self.is_latest()

@@ -213,6 +213,7 @@ impl Dialect for OpenInference {
                 }
                 cx.emit_span(span);
             }
+            EventKind::Alert(a) => crate::dialect::map_alert(event, a, cx),
             EventKind::UserPrompt(p) => {
                 let policy = *cx.content();
                 if let (Some(text), Some(id)) = (policy.text(&p.text), cx.turn_span_id()) {

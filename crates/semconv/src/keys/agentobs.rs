@@ -89,3 +89,18 @@ pub const SUBAGENT_KIND: &str = "agentobs.subagent.kind";
 pub const PARENT_THREAD_ID: &str = "agentobs.parent_thread.id";
 /// Git branch of the working directory.
 pub const GIT_BRANCH: &str = "agentobs.git.branch";
+
+/// Log record of an alert raised by an anomaly rule.
+pub const EVENT_ALERT: &str = "agentobs.alert";
+/// Counter of alerts, by rule and severity.
+pub const METRIC_ALERTS: &str = "agentobs.alerts";
+/// The rule that raised an alert.
+pub const ALERT_RULE: &str = "agentobs.alert.rule";
+/// An alert's severity: `info`, `warning` or `critical`.
+pub const ALERT_SEVERITY: &str = "agentobs.alert.severity";
+/// The value an alert measured.
+pub const ALERT_VALUE: &str = "agentobs.alert.value";
+/// The threshold the value crossed.
+pub const ALERT_THRESHOLD: &str = "agentobs.alert.threshold";
+/// References to the events that raised an alert (`path:line`, trace and span ids).
+pub const ALERT_EVIDENCE: &str = "agentobs.alert.evidence";
