@@ -1,5 +1,6 @@
 //! Cross-crate integration tests on real Codex captures and hand-written traps.
 
+mod anomaly;
 mod codex;
 mod common;
 mod corpus;

@@ -4,6 +4,7 @@ mod check;
 mod dates;
 mod events;
 mod export;
+mod hook;
 mod human;
 mod inputs;
 mod map;
@@ -49,6 +50,9 @@ enum Command {
     /// Learn what normal sessions look like (p95 of tokens, cost, tool calls, latency per
     /// repository and model) for `check --baseline`.
     Baseline(Box<check::BaselineArgs>),
+    /// A Codex hook command (hooks.json): PreToolUse denies what the policy forbids; Stop
+    /// checks the session's rollout and appends its tokens, cost and alerts to a ledger.
+    Hook(Box<hook::HookArgs>),
 }
 
 /// Exit codes.
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(*args),
         Command::Check(args) => check::run(*args),
         Command::Baseline(args) => check::run_baseline(*args),
+        Command::Hook(args) => hook::run(*args),
     };
     ExitCode::from(code)
 }

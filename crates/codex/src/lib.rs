@@ -28,6 +28,7 @@ mod discover;
 mod fastpath;
 pub mod follow;
 mod guard;
+pub mod hooks;
 mod lines;
 pub mod log_event;
 pub mod names;

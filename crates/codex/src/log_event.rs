@@ -648,16 +648,22 @@ impl<'s, F: FieldSource + ?Sized> Ev<'s, '_, F> {
         let output_text = self
             .text(key::OUTPUT)
             .or_else(|| self.text(key::ERROR_MESSAGE).filter(|s| !s.is_empty()));
-        let (output, exit_code, wall_ms) = match output_text {
+        let (output, exit_code, wall_ms, blocked_by) = match output_text {
             Some(text) => {
                 let facts = OutputFacts::of_text(text.into_owned(), None);
                 (
                     Redacted::from_text(&facts.body, show),
                     facts.exit_code,
                     facts.wall_ms,
+                    facts.blocked_by,
                 )
             }
-            None => (Redacted::withheld(output_length.unwrap_or(0)), None, None),
+            None => (
+                Redacted::withheld(output_length.unwrap_or(0)),
+                None,
+                None,
+                None,
+            ),
         };
         let process_duration_ms = plausible_process_ms(None, wall_ms, duration_ms);
         let mut r = ToolResult::new(tool);
@@ -669,6 +675,7 @@ impl<'s, F: FieldSource + ?Sized> Ev<'s, '_, F> {
         r.exit_code = exit_code;
         r.arguments = arguments;
         r.output = output;
+        r.blocked_by = blocked_by;
         r.mcp_server = server.or(name_server);
         r.origin = Some(origin);
         Ok(r)

@@ -453,6 +453,10 @@ pub struct ToolResult {
     /// Where the tool comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<ToolOrigin>,
+    /// What stopped the call before it ran (`PreToolUse hook`), when something did: the
+    /// harness reported the block as the call's output, and the command never ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
 }
 
 impl ToolResult {

@@ -6,7 +6,7 @@
 //! that ran with approvals and the sandbox both off
 //! (`--dangerously-bypass-approvals-and-sandbox`: approval `never`, sandbox
 //! `danger-full-access`). **Decides**: for each tool result, the policy is checked on its
-//! arguments; it fires (critical) when the call was approved by config or by the reviewer,
+//! arguments; a call a hook blocked never ran and is skipped. It fires (critical) when the call was approved by config or by the reviewer,
 //! or ran in a session with approvals off, and the policy denies it. A call a human approved
 //! does not fire: that is a decision, not a bypass. Needs the arguments (content on).
 //! **False positive**: a policy pattern broader than meant (`rm -rf /` matching inside a

@@ -170,6 +170,18 @@ pub(crate) struct OutputFacts {
     pub(crate) wall_ms: Option<u64>,
     /// The success flag the harness reported.
     pub(crate) reported_success: Option<bool>,
+    /// What blocked the call (`PreToolUse hook`), when the output says Codex refused to run
+    /// it: `Command blocked by <what>: <reason>`.
+    pub(crate) blocked_by: Option<String>,
+}
+
+/// Codex's output for a call a hook refused: `Command blocked by PreToolUse hook: …`.
+const BLOCKED_PREFIX: &str = "Command blocked by ";
+
+fn blocked_by(text: &str) -> Option<String> {
+    let rest = text.strip_prefix(BLOCKED_PREFIX)?;
+    let (who, _) = rest.split_once(':')?;
+    (!who.is_empty() && who.len() <= 64).then(|| who.to_owned())
 }
 
 impl OutputFacts {
@@ -182,6 +194,7 @@ impl OutputFacts {
     pub(crate) fn of_text(text: String, reported_success: Option<bool>) -> Self {
         let mut exit_code = exit_code_from_text(&text);
         let mut wall_ms = wall_time_ms(&text);
+        let blocked = blocked_by(&text);
         let mut body = text;
         if body.starts_with("{\"output\"")
             && let Ok(j) = serde_json::from_str::<raw::ShellJsonOutput<'_>>(&body)
@@ -195,6 +208,7 @@ impl OutputFacts {
             body = j.output.map(|o| o.into_owned()).unwrap_or_default();
         }
         OutputFacts {
+            blocked_by: blocked.or_else(|| blocked_by(&body)),
             body,
             exit_code,
             wall_ms,
@@ -309,6 +323,7 @@ impl Core {
         result.exit_code = exit_code;
         result.arguments = call.arguments.unwrap_or(Redacted::withheld(0));
         result.output = Redacted::from_text(&facts.body, self.opts.include_content);
+        result.blocked_by = facts.blocked_by;
         result.mcp_server = call.mcp_server;
         result.origin = call.origin;
         self.emit(at, n, EventKind::ToolResult(result));

@@ -1,0 +1,4 @@
+//! The anomaly rules on genuine captures of the real Codex CLI, end to end through the
+//! reader, the engine and the dialects.
+
+mod fixtures;
