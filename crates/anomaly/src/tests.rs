@@ -104,55 +104,93 @@ fn false_success_misreported_exit_and_turn_after_failure() {
     s.push(EventKind::TurnStarted(TurnStarted::default()));
     s.tool(&sh("make"), Some(2), Some(true));
     s.push(EventKind::TurnCompleted(TurnCompleted::default()));
-    let alerts = run(RuleSet::default(), &[&s]);
+    let mut alerts = run(RuleSet::default(), &[&s]);
     assert_eq!(rules(&alerts), ["false_success", "false_success"]);
+    // The turn that completed on a failure (warning) and, at session end, the misreport
+    // (info); both at the time of the last event.
+    alerts.sort_by_key(|a| std::cmp::Reverse(a.severity));
+    assert_eq!(alerts[0].severity, Severity::Warning);
     assert!(
         alerts[0].message.contains("exited with code 2"),
         "{}",
         alerts[0].message
     );
-    assert_eq!(alerts[0].evidence[0].to_string(), "fs.jsonl:2");
-    assert_eq!(
-        alerts[1]
-            .evidence
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>(),
-        ["fs.jsonl:2", "fs.jsonl:3"]
-    );
+    let cited: Vec<_> = alerts[0].evidence.iter().map(ToString::to_string).collect();
+    assert_eq!(cited, ["fs.jsonl:2", "fs.jsonl:3"]);
+    assert_eq!(alerts[1].severity, Severity::Info);
+    assert_eq!(alerts[1].value, 1.0);
+    assert_eq!(alerts[1].evidence[0].to_string(), "fs.jsonl:2");
     // A failure followed by a success in the same turn ends well: only the misreport fires.
     let mut s = S::new("fs2");
     s.push(EventKind::TurnStarted(TurnStarted::default()));
     s.tool(&sh("make"), Some(2), Some(true))
         .tool(&sh("make"), Some(0), Some(true));
     s.push(EventKind::TurnCompleted(TurnCompleted::default()));
-    assert_eq!(rules(&run(RuleSet::default(), &[&s])), ["false_success"]);
+    let alerts = run(RuleSet::default(), &[&s]);
+    assert_eq!(rules(&alerts), ["false_success"]);
+    assert_eq!(alerts[0].severity, Severity::Info);
 }
 
 #[test]
-fn tool_loop_repeats_and_failing_retries() {
+fn tool_loop_runs_same_outputs_and_failing_retries() {
+    // The same call four times in a row.
     let mut s = S::new("loop");
-    for _ in 0..5 {
+    for _ in 0..4 {
         s.tool(&sh("cat   src/lib.rs"), Some(0), Some(true));
-        s.tool(&sh("ls"), Some(0), Some(true));
     }
     let alerts = run(RuleSet::default(), &[&s]);
-    // Both pairs occur 5 times within 20 calls.
-    assert_eq!(rules(&alerts), ["tool_loop", "tool_loop"]);
-    assert_eq!(alerts[0].value, 5.0);
-    assert_eq!(alerts[0].evidence.len(), 5);
-    // Four repeats do not fire; spread beyond the window do not either.
-    let mut s = S::new("loop2");
-    for i in 0..30 {
-        let args = if i % 8 == 0 {
-            sh("make")
-        } else {
-            sh(&format!("echo {i}"))
-        };
-        s.tool(&args, Some(0), Some(true));
+    assert_eq!(rules(&alerts), ["tool_loop"]);
+    assert!(
+        alerts[0].message.contains("4 times in a row"),
+        "{}",
+        alerts[0].message
+    );
+    assert_eq!(alerts[0].evidence.len(), 4);
+    // Alternating calls with the same outputs: five of each within 20 calls.
+    let mut s = S::new("alt");
+    for _ in 0..5 {
+        for cmd in ["cat src/lib.rs", "ls"] {
+            s.tool(&sh(cmd), Some(0), Some(true));
+            if let Some(Event {
+                kind: EventKind::ToolResult(r),
+                ..
+            }) = s.events.last_mut()
+            {
+                r.output = Redacted::shown(format!("output of {cmd}"));
+            }
+        }
     }
-    assert_eq!(rules(&run(RuleSet::default(), &[&s])), Vec::<&str>::new());
-    // The same failing command three times.
+    let alerts = run(RuleSet::default(), &[&s]);
+    assert_eq!(rules(&alerts), ["tool_loop", "tool_loop"]);
+    assert!(
+        alerts[0].message.contains("same output"),
+        "{}",
+        alerts[0].message
+    );
+    assert_eq!(alerts[0].evidence.len(), 5);
+    // Tests re-run after each edit: different outputs, or withheld ones, are no loop.
+    let mut s = S::new("edit-test");
+    for i in 0..8 {
+        s.tool(&sh("apply_patch"), Some(0), Some(true));
+        s.tool(&sh("cargo test"), Some(0), Some(true));
+        if let Some(Event {
+            kind: EventKind::ToolResult(r),
+            ..
+        }) = s.events.last_mut()
+        {
+            r.output = Redacted::shown(format!("{} passed", 10 + i));
+        }
+    }
+    let mut withheld = S::new("withheld");
+    for _ in 0..8 {
+        withheld.tool(&sh("apply_patch"), Some(0), Some(true));
+        withheld.tool(&sh("cargo test"), Some(0), Some(true));
+    }
+    assert_eq!(
+        rules(&run(RuleSet::default(), &[&s, &withheld])),
+        Vec::<&str>::new()
+    );
+    // The same failing command three times in a row.
     let mut s = S::new("retry");
     for _ in 0..3 {
         s.tool(&sh("pytest"), Some(1), Some(false));
@@ -160,12 +198,12 @@ fn tool_loop_repeats_and_failing_retries() {
     let alerts = run(RuleSet::default(), &[&s]);
     assert_eq!(rules(&alerts), ["tool_loop"]);
     assert!(
-        alerts[0].message.contains("3 failures"),
+        alerts[0].message.contains("retried 3 times"),
         "{}",
         alerts[0].message
     );
     // Withheld arguments: the rule cannot compare, so it is silent.
-    let mut s = S::new("withheld");
+    let mut s = S::new("no-args");
     for _ in 0..6 {
         let mut r = ToolResult::new("shell");
         r.exit_code = Some(0);
@@ -451,7 +489,7 @@ fn alerts_become_events_through_a_tap() {
     );
     let json = serde_json::to_string(&seen.events[1]).unwrap();
     assert!(
-        json.contains(r#""type":"alert","rule":"false_success","severity":"warning""#),
+        json.contains(r#""type":"alert","rule":"false_success","severity":"info""#),
         "{json}"
     );
 }

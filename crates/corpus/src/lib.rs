@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 mod rng;
+pub mod scenarios;
 mod session;
 mod text;
 mod time;

@@ -1,11 +1,13 @@
 //! `false_success` — failure that looks like success.
 //!
-//! **Catches**: Codex reports a shell call as `success = true` even when the command exited
-//! non-zero (the exit code is only in the output text); and a turn that ends "complete"
-//! right after its last tool call failed — the agent stopped on a failure and said it was
-//! done. **Decides**: a tool result with a non-zero exit code whose harness claim
-//! (`reported_success`) is `true`; a turn completing without error whose last tool result
-//! failed. **False positive**: commands whose non-zero exit is the answer (`grep` finding
+//! **Catches**: a turn that ends "complete" right after its last tool call failed — the
+//! agent stopped on a failure and said it was done (warning); and, once per session at its
+//! end, the tool results the harness reported as `success = true` although the command
+//! exited non-zero (info: Codex does this for every failing shell command, its exit code is
+//! only in the output text — a dashboard counting "successful" calls overcounts).
+//! **Decides**: a turn completing without error whose last tool result failed; the count of
+//! results with a non-zero exit code and `reported_success = true` (evidence: the first five).
+//! **False positive**: a last command whose non-zero exit is the answer (`grep` finding
 //! nothing, `diff` finding a difference, `test -f`).
 
 use serde::Deserialize;
@@ -22,12 +24,15 @@ use crate::rule::{Context, Rule};
 pub struct FalseSuccessConfig {
     /// Run the rule (default true).
     pub enabled: bool,
-    /// Raise on each tool result reported as a success with a non-zero exit (default true).
+    /// Raise, at session end, on tool results reported as a success with a non-zero exit
+    /// (default true).
     pub misreported_exit: bool,
     /// Raise on turns that complete after their last tool failed (default true).
     pub turn_after_failure: bool,
-    /// Severity (default warning).
+    /// Severity of a turn completed after a failure (default warning).
     pub severity: Severity,
+    /// Severity of the misreported exits (default info).
+    pub misreported_severity: Severity,
 }
 
 impl Default for FalseSuccessConfig {
@@ -37,6 +42,7 @@ impl Default for FalseSuccessConfig {
             misreported_exit: true,
             turn_after_failure: true,
             severity: Severity::Warning,
+            misreported_severity: Severity::Info,
         }
     }
 }
@@ -58,7 +64,12 @@ impl FalseSuccess {
 #[derive(Debug, Default)]
 pub struct TurnState {
     last_failed: Option<(String, Option<i64>, Evidence)>,
+    misreported: u64,
+    misreported_evidence: Vec<Evidence>,
 }
+
+/// Evidence kept for the misreported exits of a session.
+const MAX_MISREPORTED_EVIDENCE: usize = 5;
 
 impl Rule for FalseSuccess {
     type State = TurnState;
@@ -74,13 +85,10 @@ impl Rule for FalseSuccess {
             EventKind::ToolResult(r) => {
                 let code = r.exit_code.unwrap_or(0);
                 if c.misreported_exit && code != 0 && r.reported_success == Some(true) {
-                    let msg = format!(
-                        "`{}` exited with code {code} but the harness reported success",
-                        r.tool
-                    );
-                    let a = cx.raise(c.severity, msg);
-                    (a.value, a.threshold) = (code as f64, 0.0);
-                    cx.cite(event);
+                    st.misreported += 1;
+                    if st.misreported_evidence.len() < MAX_MISREPORTED_EVIDENCE {
+                        st.misreported_evidence.push(Evidence::of(event));
+                    }
                 }
                 st.last_failed =
                     failed(r).then(|| (r.tool.clone(), r.exit_code, Evidence::of(event)));
@@ -102,5 +110,17 @@ impl Rule for FalseSuccess {
             }
             _ => {}
         }
+    }
+
+    fn session_end(&self, st: &mut TurnState, cx: &mut Context<'_>) {
+        if st.misreported == 0 {
+            return;
+        }
+        let n = st.misreported;
+        let msg =
+            format!("{n} tool calls exited non-zero but the harness reported them as successes");
+        let a = cx.raise(self.config.misreported_severity, msg);
+        (a.value, a.threshold) = (n as f64, 0.0);
+        a.evidence = std::mem::take(&mut st.misreported_evidence);
     }
 }

@@ -1,16 +1,18 @@
 //! `tool_loop` — the agent calls the same tool with the same arguments again and again.
 //!
-//! **Catches**: a model that does not notice its call changed nothing (re-running the same
-//! failing test, re-reading the same file), and the same failing command retried.
-//! **Decides**: among the last `window` tool calls of a session, one (tool, arguments) pair
-//! occurs `repeats` times; or one command has failed `failing_repeats` times. Arguments are
-//! compared after trimming and folding runs of whitespace. Each pair fires once per session;
-//! the evidence is every call of the pair. Needs the arguments: when a source withheld them
-//! (content off), the rule cannot tell calls apart and stays silent. **False positive**: a
-//! polling loop the user asked for ("run the tests until they pass", `sleep 30; make`).
+//! **Catches**: a model that does not notice its call changed nothing — the same call run
+//! back to back, the same call giving the same output over and over, the same failing command
+//! retried. **Decides**: the same (tool, arguments) `consecutive` times in a row; or, among
+//! the last `window` tool calls, the same (tool, arguments, output) `repeats` times; or the
+//! same call failing `failing_repeats` times in a row. Arguments are compared after folding
+//! runs of whitespace; outputs by their text. Each call fires once per session; the evidence
+//! is every occurrence. Running `cargo test` after each edit is not a loop: the edits come
+//! between and the outputs differ. Needs the arguments: when a source withheld them (content
+//! off) the rule cannot tell calls apart and stays silent. **False positive**: a polling
+//! loop the user asked for (`sleep 30; make status` until it is done).
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
 use serde::Deserialize;
@@ -27,11 +29,14 @@ use crate::rule::{Context, Rule};
 pub struct ToolLoopConfig {
     /// Run the rule (default true).
     pub enabled: bool,
-    /// Same call this many times within the window fires (default 5).
+    /// The same call this many times in a row fires (default 4).
+    pub consecutive: usize,
+    /// The same call with the same output this many times within the window fires
+    /// (default 5).
     pub repeats: usize,
     /// Window, in tool calls (default 20).
     pub window: usize,
-    /// The same command failing this many times fires (default 3).
+    /// The same call failing this many times in a row fires (default 3).
     pub failing_repeats: usize,
     /// Severity (default warning).
     pub severity: Severity,
@@ -41,6 +46,7 @@ impl Default for ToolLoopConfig {
     fn default() -> Self {
         ToolLoopConfig {
             enabled: true,
+            consecutive: 4,
             repeats: 5,
             window: 20,
             failing_repeats: 3,
@@ -65,21 +71,22 @@ impl ToolLoop {
 /// The recent calls of a session.
 #[derive(Debug, Default)]
 pub struct LoopState {
-    recent: VecDeque<(u64, Evidence)>,
-    failures: HashMap<u64, Vec<Evidence>>,
+    /// (call, call with output) hashes of the last `window` calls, with their evidence.
+    recent: VecDeque<(u64, Option<u64>, Evidence)>,
+    /// The current run of one call: its hash, every occurrence, and how many in a row failed.
+    run: Option<(u64, Vec<Evidence>, usize)>,
+    /// The (tool, arguments) hash of the last call.
+    last_key: u64,
     fired: HashSet<u64>,
 }
 
-/// Most distinct failing commands remembered per session.
-const MAX_FAILING: usize = 256;
+/// Most occurrences kept as evidence of one run.
+const MAX_RUN_EVIDENCE: usize = 64;
 
-fn call_hash(tool: &str, args: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    tool.hash(&mut h);
-    for word in args.split_whitespace() {
-        word.hash(&mut h);
+fn hash_words(h: &mut DefaultHasher, text: &str) {
+    for word in text.split_whitespace() {
+        word.hash(h);
     }
-    h.finish()
 }
 
 impl Rule for ToolLoop {
@@ -97,52 +104,92 @@ impl Rule for ToolLoop {
             return;
         };
         let c = &self.config;
-        let key = call_hash(&r.tool, args);
+        let mut h = DefaultHasher::new();
+        r.tool.hash(&mut h);
+        hash_words(&mut h, args);
+        let key = h.finish();
+        // Without the output (withheld) the window test cannot tell a loop from re-running
+        // a test after each edit: only the runs in a row count then.
+        let with_output = r.output.value().map(|out| {
+            out.hash(&mut h);
+            h.finish()
+        });
         let here = Evidence::of(event);
-        st.recent.push_back((key, here.clone()));
+        let failed_now = failed(r);
+
+        // The run of identical calls: same arguments and, when known, the same output (a
+        // command polled until its output changes is making progress). Failures in a row
+        // count whatever they print.
+        let run_key = with_output.unwrap_or(key);
+        let run = match st.run.take() {
+            Some((k, mut seen, fails))
+                if k == run_key || (failed_now && fails > 0 && st.last_key == key) =>
+            {
+                if seen.len() < MAX_RUN_EVIDENCE {
+                    seen.push(here.clone());
+                }
+                (k, seen, if failed_now { fails + 1 } else { 0 })
+            }
+            _ => (run_key, vec![here.clone()], usize::from(failed_now)),
+        };
+        st.last_key = key;
+        let (n_run, fails) = (run.1.len(), run.2);
+        st.run = Some(run);
+
+        st.recent.push_back((key, with_output, here));
         while st.recent.len() > c.window.max(1) {
             st.recent.pop_front();
         }
         if st.fired.contains(&key) {
             return;
         }
-        let same: Vec<&Evidence> = st
-            .recent
-            .iter()
-            .filter(|(k, _)| *k == key)
-            .map(|(_, e)| e)
-            .collect();
-        if same.len() >= c.repeats.max(2) {
-            let n = same.len();
-            let evidence: Vec<Evidence> = same.into_iter().cloned().collect();
-            st.fired.insert(key);
-            let msg = format!(
-                "`{}` called {n} times with the same arguments within {} tool calls",
-                r.tool, c.window
-            );
-            let a = cx.raise(c.severity, msg);
-            (a.value, a.threshold) = (n as f64, c.repeats as f64);
-            a.evidence = evidence;
-            return;
-        }
-        if failed(r) {
-            if st.failures.len() >= MAX_FAILING && !st.failures.contains_key(&key) {
+        let (n, threshold, what) = if fails >= c.failing_repeats.max(2) {
+            (
+                fails,
+                c.failing_repeats,
+                format!(
+                    "the same failing `{}` call was retried {fails} times in a row",
+                    r.tool
+                ),
+            )
+        } else if n_run >= c.consecutive.max(2) {
+            (
+                n_run,
+                c.consecutive,
+                format!(
+                    "`{}` called {n_run} times in a row with the same arguments",
+                    r.tool
+                ),
+            )
+        } else {
+            let same = match with_output {
+                Some(w) => st.recent.iter().filter(|(_, o, _)| *o == Some(w)).count(),
+                None => 0,
+            };
+            if same < c.repeats.max(2) {
                 return;
             }
-            let fails = st.failures.entry(key).or_default();
-            fails.push(here);
-            if fails.len() >= c.failing_repeats.max(2) {
-                let n = fails.len();
-                let evidence = std::mem::take(fails);
-                st.fired.insert(key);
-                let msg = format!(
-                    "the same failing `{}` call was retried: {n} failures",
-                    r.tool
-                );
-                let a = cx.raise(c.severity, msg);
-                (a.value, a.threshold) = (n as f64, c.failing_repeats as f64);
-                a.evidence = evidence;
-            }
-        }
+            (
+                same,
+                c.repeats,
+                format!(
+                    "`{}` called {same} times with the same arguments and the same output within {} tool calls",
+                    r.tool, c.window
+                ),
+            )
+        };
+        st.fired.insert(key);
+        let evidence: Vec<Evidence> = if n == n_run || n == fails {
+            st.run.as_ref().map(|r| r.1.clone()).unwrap_or_default()
+        } else {
+            st.recent
+                .iter()
+                .filter(|(_, o, _)| o.is_some() && *o == with_output)
+                .map(|(_, _, e)| e.clone())
+                .collect()
+        };
+        let a = cx.raise(c.severity, what);
+        (a.value, a.threshold) = (n as f64, threshold as f64);
+        a.evidence = evidence;
     }
 }
