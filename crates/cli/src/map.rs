@@ -68,6 +68,13 @@ pub struct SourceArgs {
     /// Skip (with a warning) lines longer than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     max_line_bytes: usize,
+    /// Also run the anomaly rules (as `agentobs check` does) and send each alert as an
+    /// `agentobs.alert` log record and on the `agentobs.alerts` counter.
+    #[arg(long)]
+    alerts: bool,
+    /// Rules file for --alerts.
+    #[arg(long, value_name = "FILE", requires = "alerts")]
+    rules: Option<PathBuf>,
 }
 
 /// [`SourceArgs`] checked: the files, the content policy, dates and prices.
@@ -77,6 +84,8 @@ pub(crate) struct Source {
     dates: crate::dates::Dates,
     pricer: BookPricer,
     max_line_bytes: usize,
+    /// The anomaly engine, with --alerts.
+    engine: Option<agentobs_anomaly::Engine>,
     /// Show progress on stderr when it is a terminal.
     pub(crate) progress: bool,
 }
@@ -98,12 +107,28 @@ impl SourceArgs {
         let roots = self.inputs.roots();
         let (book, tier) = self.pricing.resolve(&roots)?;
         let files = self.inputs.files()?;
+        let tier = tier.unwrap_or(ServiceTier::Standard);
+        let engine = if self.alerts {
+            let rules = match &self.rules {
+                Some(p) => agentobs_anomaly::RuleSet::load(p).map_err(|e| e.to_string())?,
+                None => agentobs_anomaly::RuleSet::default(),
+            };
+            let engine = agentobs_anomaly::Engine::builder()
+                .rules(rules)
+                .price_book(book.clone())
+                .default_tier(tier)
+                .build();
+            Some(engine)
+        } else {
+            None
+        };
         Ok(Source {
             files,
             content,
             dates,
-            pricer: BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard)),
+            pricer: BookPricer::new(book, tier),
             max_line_bytes: self.max_line_bytes,
+            engine,
             progress: false,
         })
     }
@@ -120,17 +145,26 @@ impl Source {
             until,
             timezone,
         } = self.dates;
+        // The rules compare tool arguments and outputs, so they are read; the mapper still
+        // withholds whatever the content policy does not capture.
+        let content = self.content.captures_any() || self.engine.is_some();
         let mut sink = MapSink {
             mapper,
+            engine: self.engine,
             dates: (since, until, timezone),
             warnings: 0,
             lines: 0,
             progress: self.progress,
         };
         let opts = ReadOptions::default()
-            .with_content(self.content.captures_any())
+            .with_content(content)
             .with_max_line_bytes(self.max_line_bytes);
         feed_files(&self.files, &opts, &mut sink);
+        if let Some(mut engine) = sink.engine.take() {
+            for alert in engine.finish() {
+                sink.mapper.map(&alert.to_event());
+            }
+        }
         let (warnings, lines) = (sink.warnings, sink.lines);
         let (out, stats) = sink.mapper.finish();
         Run {
@@ -333,6 +367,8 @@ fn feed_files<D: Dialect, S: SignalSink>(
 /// Feeds events in the date range to the mapper; prints warnings.
 struct MapSink<D: Dialect, S: SignalSink> {
     mapper: Mapper<D, S>,
+    /// Runs the rules; their alerts are mapped as events of their sessions.
+    engine: Option<agentobs_anomaly::Engine>,
     dates: (
         Option<jiff::civil::Date>,
         Option<jiff::civil::Date>,
@@ -355,6 +391,12 @@ impl<D: Dialect, S: SignalSink> EventSink for MapSink<D, S> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
         if self.in_range(event) {
             self.mapper.map(event);
+            if let Some(engine) = self.engine.as_mut() {
+                let _ = engine.event(event);
+                for alert in engine.take_alerts() {
+                    self.mapper.map(&alert.to_event());
+                }
+            }
         }
         ControlFlow::Continue(())
     }
@@ -365,6 +407,12 @@ impl<D: Dialect, S: SignalSink> EventSink for MapSink<D, S> {
 
     fn end(&mut self, end: &SourceEnd) {
         self.lines += end.lines;
+        if let Some(engine) = self.engine.as_mut() {
+            engine.end(end);
+            for alert in engine.take_alerts() {
+                self.mapper.map(&alert.to_event());
+            }
+        }
         self.mapper.end(end);
     }
 }

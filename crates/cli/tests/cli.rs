@@ -570,3 +570,217 @@ fn watch_follows_new_sessions_as_they_are_written_and_stops_cleanly() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("inotify") && err.contains("sent"), "{err}");
 }
+
+#[test]
+fn check_prints_alerts_with_evidence_and_gates_with_fail_on() {
+    let cache = tempfile::tempdir().unwrap();
+    let fail = fixtures().join("codex-0.169/ctx_window_sse");
+    let fail = fail.to_str().unwrap();
+    let out = agentobs(&["check", fail], cache.path());
+    assert_eq!(out.status.code(), Some(0), "default --fail-on never");
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("critical  context_exhaustion"), "{table}");
+    assert!(table.contains(".jsonl:12"), "{table}");
+    let out = agentobs(
+        &["check", "--json", "--fail-on", "critical", fail],
+        cache.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "a critical alert fails the run");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["schema"], "agentobs.alerts/v1");
+    assert_eq!(json["alerts"][0]["rule"], "context_exhaustion");
+    assert_eq!(
+        json["alerts"][0]["session_id"],
+        "01a211cb-c00c-74b2-bbef-4b71ed336802"
+    );
+    // A warning does not fail a run gated on critical; it fails one gated on warning.
+    let warn = fixtures().join("codex-0.169/tool_fail");
+    let warn = warn.to_str().unwrap();
+    let code = |gate| {
+        agentobs(&["check", "--fail-on", gate, warn], cache.path())
+            .status
+            .code()
+    };
+    assert_eq!((code("critical"), code("warning")), (Some(0), Some(1)));
+    // Normal work: nothing, exit 0.
+    let plain = fixtures().join("codex-0.169/plain");
+    let out = agentobs(
+        &["check", "--fail-on", "info", plain.to_str().unwrap()],
+        cache.path(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "no alerts");
+}
+
+#[test]
+fn check_rejects_bad_rules_and_flags_with_the_place() {
+    let cache = tempfile::tempdir().unwrap();
+    let rules = cache.path().join("rules.toml");
+    std::fs::write(&rules, "[tool_loop]\nrepeats = 4\nrepeat = 3\n").unwrap();
+    let plain = fixtures().join("codex-0.169/plain");
+    let args = [
+        "check",
+        "--rules",
+        rules.to_str().unwrap(),
+        plain.to_str().unwrap(),
+    ];
+    let out = agentobs(&args, cache.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("rules.toml:3:1"), "{err}");
+    let out = agentobs(
+        &["check", "--fail-on", "loud", plain.to_str().unwrap()],
+        cache.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn baseline_then_check_against_it() {
+    let cache = tempfile::tempdir().unwrap();
+    let out_file = cache.path().join("baseline.json");
+    let home = fixtures().join("codex-0.169");
+    let out = agentobs(
+        &[
+            "baseline",
+            home.to_str().unwrap(),
+            "--output",
+            out_file.to_str().unwrap(),
+            "--min-sessions",
+            "2",
+        ],
+        cache.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    assert_eq!(b["schema"], "agentobs.baseline/v1");
+    let all = &b["groups"][0];
+    assert!(all["sessions"].as_u64().unwrap() >= 8, "{all}");
+    assert!(
+        all["session_tokens"]["p95"].as_f64().unwrap() > 0.0,
+        "{all}"
+    );
+    let out = agentobs(
+        &[
+            "check",
+            "--baseline",
+            out_file.to_str().unwrap(),
+            home.to_str().unwrap(),
+        ],
+        cache.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn hook_denies_by_policy_and_records_stop() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger.jsonl");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "deny_network = true\n").unwrap();
+    let hook = |input: String| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentobs"))
+            .args([
+                "hook",
+                "--policy",
+                policy.to_str().unwrap(),
+                "--ledger",
+                ledger.to_str().unwrap(),
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let pre = |cmd: &str| {
+        serde_json::json!({"hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/w",
+            "tool_name": "Bash", "tool_use_id": "c1", "tool_input": {"command": cmd}})
+        .to_string()
+    };
+    let out = hook(pre("curl -s http://example.com"));
+    assert_eq!(out.status.code(), Some(0));
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
+    let out = hook(pre("ls"));
+    assert_eq!(
+        (out.status.code(), out.stdout.len()),
+        (Some(0), 0),
+        "allowed: no answer"
+    );
+    let rollout = fixtures().join("codex-0.169/tool_fail");
+    let rollout = std::fs::read_dir(&rollout)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let stop = serde_json::json!({"hook_event_name": "Stop", "session_id": "s", "turn_id": "t",
+        "transcript_path": rollout.to_str().unwrap()});
+    let out = hook(stop.to_string());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&ledger)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (lines[0]["hook"].as_str(), lines[0]["rule"].as_str()),
+        (Some("PreToolUse"), Some("network"))
+    );
+    let s = &lines[1];
+    assert_eq!(s["schema"], "agentobs.ledger/v1");
+    // tool_fail's two requests: 4390 + 4390 input (8064 cached), 57 + 38 output.
+    assert_eq!(s["tokens"]["input"], 8780);
+    assert_eq!(s["tokens"]["output"], 95);
+    assert_eq!(s["alerts"][0]["rule"], "false_success");
+    assert_eq!(s["complete"], true);
+    // A broken policy denies (fails closed), a broken input is an error.
+    std::fs::write(&policy, "deny_commands = ['(']\n").unwrap();
+    let out = hook(pre("ls"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("denied"));
+    assert_eq!(hook("{not json".into()).status.code(), Some(1));
+}
+
+#[test]
+fn map_with_alerts_sends_them_as_log_records() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("codex-0.169/tool_fail");
+    let out = agentobs(&["map", "--alerts", dir.to_str().unwrap()], cache.path());
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(r#""agentobs.alert""#), "no alert log record");
+    assert!(text.contains(r#""agentobs.alerts""#), "no alert counter");
+    let out = agentobs(&["map", dir.to_str().unwrap()], cache.path());
+    assert!(
+        !String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("agentobs.alert")
+    );
+}
