@@ -68,3 +68,46 @@ fn integers_past_i64_in_unknown_events_round_trip() {
         assert_eq!(&back, e, "{json}");
     }
 }
+
+/// A `codex_log_event` input (`key=value` lines, `#i` makes a value an `i64`) as fields.
+fn log_fields(text: &str) -> Vec<(&str, agentobs::codex::log_event::FieldValue<'_>)> {
+    use agentobs::codex::log_event::FieldValue;
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(
+            |(k, v)| match v.strip_prefix("#i").and_then(|i| i.parse().ok()) {
+                Some(i) => (k, FieldValue::I64(i)),
+                None => (k, FieldValue::Str(v)),
+            },
+        )
+        .collect()
+}
+
+/// An undocumented field of an event kept as `Other` is kept as given: an integer stays an
+/// integer, its text stays text (the decoder cannot tell a number from a string id). A field
+/// the reference documents reads the same in both forms.
+#[test]
+fn undocumented_attributes_of_other_events_are_kept_as_given() {
+    use agentobs::codex::log_event::{DecodeOptions, FieldValue, decode};
+    use agentobs::schema::{EventKind, Value};
+    let text = String::from_utf8(bytes("codex_log_event-other-attribute-as-given.txt")).unwrap();
+    let typed = log_fields(&text);
+    assert_eq!(typed[1], ("O", FieldValue::I64(4)));
+    let as_text = [typed[0], ("O", FieldValue::Str("4"))];
+    let attr = |fields: &[(&str, FieldValue<'_>)], key: &str| {
+        let d = decode(fields, &DecodeOptions::default()).unwrap().unwrap();
+        let EventKind::Other(o) = d.kind else {
+            panic!("not kept as Other")
+        };
+        o.attributes[key].clone()
+    };
+    assert_eq!(attr(&typed, "O"), Value::Int(4));
+    assert_eq!(attr(&as_text, "O"), Value::from("4"));
+    let name = ("event.name", FieldValue::Str("codex.sandbox_outcome"));
+    for v in [FieldValue::I64(4), FieldValue::Str("4")] {
+        assert_eq!(
+            attr(&[name, ("initial_duration_ms", v)], "initial_duration_ms"),
+            Value::Int(4)
+        );
+    }
+}
