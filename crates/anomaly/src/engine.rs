@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use agentobs_cost::{PriceBook, Request, ServiceTier};
+use agentobs_cost::{ModelPrice, PriceBook, ServiceTier};
 use agentobs_schema::{Event, EventKind, EventSink, SessionContext, SourceEnd, Timestamp};
 
 use crate::alert::Alert;
@@ -98,7 +98,8 @@ impl EngineBuilder {
             idle_timeout_ms: self.idle_timeout_ms,
             max_sessions: self.max_sessions,
             default_tier: self.default_tier,
-            sessions: HashMap::new(),
+            slots: Vec::new(),
+            index: HashMap::new(),
             last: None,
             alerts: Vec::new(),
             newest: Timestamp::default(),
@@ -134,6 +135,9 @@ struct Slot {
     facts: SessionFacts,
     states: Vec<Box<dyn std::any::Any + Send>>,
     source: Option<Arc<str>>,
+    /// The price and tier of the session's model, resolved once per context (`None` until
+    /// the first request; `Some(None)` for a model the book does not know).
+    price: Option<(Option<ModelPrice>, ServiceTier)>,
 }
 
 /// Runs many [`Rule`]s over a stream of events; an [`EventSink`].
@@ -155,11 +159,13 @@ pub struct Engine {
     idle_timeout_ms: i64,
     max_sessions: usize,
     default_tier: ServiceTier,
-    sessions: HashMap<Arc<str>, Slot>,
-    /// The context of the last event and its session key: most events follow one of the
-    /// same session, so the key is found without hashing. The `Arc` keeps the pointer
-    /// alive, so comparing pointers is sound.
-    last: Option<(Arc<SessionContext>, Arc<str>)>,
+    /// Open sessions, densely; `index` maps a key to its place.
+    slots: Vec<Slot>,
+    index: HashMap<Arc<str>, usize>,
+    /// The context of the last event and its session's place: most events follow one of
+    /// the same session, so it is found without hashing. The `Arc` keeps the pointer alive,
+    /// so comparing pointers is sound.
+    last: Option<(Arc<SessionContext>, usize)>,
     alerts: Vec<Alert>,
     newest: Timestamp,
     since_sweep: u32,
@@ -173,7 +179,7 @@ impl std::fmt::Debug for Engine {
                 "rules",
                 &self.rules.iter().map(|r| &*r.0).collect::<Vec<_>>(),
             )
-            .field("open_sessions", &self.sessions.len())
+            .field("open_sessions", &self.slots.len())
             .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
@@ -200,7 +206,7 @@ impl Engine {
     /// Counters.
     pub fn stats(&self) -> EngineStats {
         let mut s = self.stats;
-        s.open = self.sessions.len() as u64;
+        s.open = self.slots.len() as u64;
         s
     }
 
@@ -212,11 +218,7 @@ impl Engine {
     /// Ends every open session (in a fixed order) and returns the alerts not yet taken, in
     /// report order.
     pub fn finish(&mut self) -> Vec<Alert> {
-        let mut keys: Vec<(Timestamp, Arc<str>)> = self
-            .sessions
-            .iter()
-            .map(|(k, s)| (s.facts.last_at, k.clone()))
-            .collect();
+        let mut keys = self.by_age();
         keys.sort();
         for (_, key) in keys {
             self.end_session(&key);
@@ -237,42 +239,52 @@ impl Engine {
         }
     }
 
-    fn session_key(&mut self, event: &Event) -> Arc<str> {
-        if let Some((ctx, key)) = &self.last
-            && Arc::ptr_eq(ctx, &event.ctx)
-        {
-            return key.clone();
-        }
-        let key = Self::key_of(event);
-        self.last = Some((event.ctx.clone(), key.clone()));
-        key
+    /// (last event time, key) of every open session.
+    fn by_age(&self) -> Vec<(Timestamp, Arc<str>)> {
+        self.slots
+            .iter()
+            .map(|s| (s.facts.last_at, s.facts.id.clone()))
+            .collect()
     }
 
-    fn open(&mut self, key: &Arc<str>, event: &Event) {
-        if self.sessions.len() >= self.max_sessions {
+    /// The place of the event's session, opening it when new.
+    fn slot_of(&mut self, event: &Event) -> usize {
+        if let Some((ctx, i)) = &self.last
+            && Arc::ptr_eq(ctx, &event.ctx)
+        {
+            return *i;
+        }
+        let key = Self::key_of(event);
+        let i = match self.index.get(&*key) {
+            Some(&i) => i,
+            None => self.open(key, event),
+        };
+        self.last = Some((event.ctx.clone(), i));
+        i
+    }
+
+    fn open(&mut self, key: Arc<str>, event: &Event) -> usize {
+        if self.slots.len() >= self.max_sessions {
             self.evict_least_recent();
         }
         let states = self.rules.iter().map(|(_, r)| r.new_state()).collect();
         let facts = SessionFacts::new(key.clone(), event.ctx.clone(), event.at);
-        self.sessions.insert(
-            key.clone(),
-            Slot {
-                facts,
-                states,
-                source: event.src.as_ref().map(|s| s.path.clone()),
-            },
-        );
+        self.slots.push(Slot {
+            facts,
+            states,
+            source: event.src.as_ref().map(|s| s.path.clone()),
+            price: None,
+        });
+        let i = self.slots.len() - 1;
+        self.index.insert(key, i);
         self.stats.sessions += 1;
-        self.stats.peak_open = self.stats.peak_open.max(self.sessions.len() as u64);
+        self.stats.peak_open = self.stats.peak_open.max(self.slots.len() as u64);
+        i
     }
 
     fn evict_least_recent(&mut self) {
         let n = (self.max_sessions / 16).max(1);
-        let mut by_age: Vec<(Timestamp, Arc<str>)> = self
-            .sessions
-            .iter()
-            .map(|(k, s)| (s.facts.last_at, k.clone()))
-            .collect();
+        let mut by_age = self.by_age();
         if by_age.len() > n {
             by_age.select_nth_unstable(n);
             by_age.truncate(n);
@@ -291,10 +303,10 @@ impl Engine {
                 .saturating_sub(self.idle_timeout_ms),
         );
         let mut idle: Vec<(Timestamp, Arc<str>)> = self
-            .sessions
+            .slots
             .iter()
-            .filter(|(_, s)| s.facts.last_at < cutoff)
-            .map(|(k, s)| (s.facts.last_at, k.clone()))
+            .filter(|s| s.facts.last_at < cutoff)
+            .map(|s| (s.facts.last_at, s.facts.id.clone()))
             .collect();
         idle.sort();
         for (_, key) in idle {
@@ -305,11 +317,14 @@ impl Engine {
 
     /// Ends one session: its rules see `session_end`, then its state is dropped.
     fn end_session(&mut self, key: &str) {
-        let Some(mut slot) = self.sessions.remove(key) else {
+        let Some(i) = self.index.remove(key) else {
             return;
         };
-        if matches!(&self.last, Some((_, k)) if &**k == key) {
-            self.last = None;
+        // Places shift: the last slot moves into `i`.
+        self.last = None;
+        let mut slot = self.slots.swap_remove(i);
+        if let Some(moved) = self.slots.get(i) {
+            self.index.insert(moved.facts.id.clone(), i);
         }
         let before = self.alerts.len();
         for ((id, rule), state) in self.rules.iter().zip(slot.states.iter_mut()) {
@@ -327,13 +342,15 @@ impl Engine {
         self.stats.alerts += (self.alerts.len() - before) as u64;
     }
 
-    fn update_facts(facts: &mut SessionFacts, event: &Event, book: &PriceBook, tier: ServiceTier) {
+    fn update_facts(slot: &mut Slot, event: &Event, book: &PriceBook, default_tier: ServiceTier) {
+        let facts = &mut slot.facts;
         facts.events += 1;
         if event.at > facts.last_at {
             facts.last_at = event.at;
         }
         if !Arc::ptr_eq(&facts.ctx, &event.ctx) {
             facts.ctx = event.ctx.clone();
+            slot.price = None; // the model or tier may have changed
             if facts.repo.is_none() {
                 facts.repo = facts.ctx.git.as_ref().and_then(|g| g.repo()).map(Arc::from);
             }
@@ -346,8 +363,19 @@ impl Engine {
                 if u.context_window.is_some() {
                     facts.context_window = u.context_window;
                 }
-                match Request::new(event.at, &event.ctx, u).cost(book, tier) {
-                    Some(c) => facts.cost_usd += c.total_usd(),
+                let (price, tier) = slot.price.get_or_insert_with(|| {
+                    let ctx = &event.ctx;
+                    let model = ctx.model.as_deref().unwrap_or(agentobs_cost::UNKNOWN_MODEL);
+                    let tier = ctx
+                        .service_tier
+                        .as_deref()
+                        .and_then(|t| t.parse::<ServiceTier>().ok())
+                        .unwrap_or(default_tier);
+                    (book.resolve(model).map(|r| r.price.clone()), tier)
+                });
+                let prompt = u.prompt_tokens.unwrap_or(u.usage.input_tokens);
+                match price {
+                    Some(p) => facts.cost_usd += p.cost(&u.usage, prompt, *tier).total_usd(),
                     None => facts.unpriced_requests += 1,
                 }
             }
@@ -378,13 +406,10 @@ impl EventSink for Engine {
             self.since_sweep = 0;
             self.sweep_idle();
         }
-        let key = self.session_key(event);
-        if !self.sessions.contains_key(&*key) {
-            self.open(&key, event);
-        }
+        let i = self.slot_of(event);
         let Engine {
             rules,
-            sessions,
+            slots,
             book,
             baselines,
             alerts,
@@ -392,10 +417,10 @@ impl EventSink for Engine {
             stats,
             ..
         } = self;
-        let Some(slot) = sessions.get_mut(&*key) else {
+        let Some(slot) = slots.get_mut(i) else {
             return ControlFlow::Continue(());
         };
-        Self::update_facts(&mut slot.facts, event, book, *default_tier);
+        Self::update_facts(slot, event, book, *default_tier);
         if slot.source.is_none() {
             slot.source = event.src.as_ref().map(|s| s.path.clone());
         }
@@ -427,13 +452,13 @@ impl EventSink for Engine {
         {
             Some(id) => Some(Arc::<str>::from(id)),
             None => self
-                .sessions
+                .slots
                 .iter()
-                .find(|(_, s)| s.source.as_deref() == Some(&*end.source))
-                .map(|(k, _)| k.clone()),
+                .find(|s| s.source.as_deref() == Some(&*end.source))
+                .map(|s| s.facts.id.clone()),
         };
         if let Some(key) = key
-            && self.sessions.contains_key(&*key)
+            && self.index.contains_key(&*key)
         {
             self.end_session(&key);
             self.stats.ended += 1;

@@ -120,15 +120,20 @@ pub struct Violation {
     pub reason: String,
 }
 
+/// The default policy, compiled once.
+static DEFAULT_POLICY: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(|| {
+    Policy::from_toml("", "default policy").unwrap_or(Policy {
+        deny_commands: Vec::new(),
+        deny_paths_outside_workspace: false,
+        allowed_paths: Vec::new(),
+        deny_network: false,
+        network_commands: Vec::new(),
+    })
+});
+
 impl Default for Policy {
     fn default() -> Self {
-        Policy::from_toml("", "default policy").unwrap_or(Policy {
-            deny_commands: Vec::new(),
-            deny_paths_outside_workspace: false,
-            allowed_paths: Vec::new(),
-            deny_network: false,
-            network_commands: Vec::new(),
-        })
+        DEFAULT_POLICY.clone()
     }
 }
 

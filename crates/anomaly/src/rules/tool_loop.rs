@@ -11,9 +11,7 @@
 //! off) the rule cannot tell calls apart and stays silent. **False positive**: a polling
 //! loop the user asked for (`sleep 30; make status` until it is done).
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashSet, VecDeque};
-use std::hash::{Hash, Hasher};
 
 use serde::Deserialize;
 
@@ -83,9 +81,34 @@ pub struct LoopState {
 /// Most occurrences kept as evidence of one run.
 const MAX_RUN_EVIDENCE: usize = 64;
 
-fn hash_words(h: &mut DefaultHasher, text: &str) {
-    for word in text.split_whitespace() {
-        word.hash(h);
+/// FNV-1a, 64 bits: a fast hash for comparing calls (a collision costs at most a wrong loop
+/// verdict, never memory or time).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Fnv {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.0 = (self.0 ^ u64::from(b)).wrapping_mul(Self::PRIME);
+    }
+
+    fn bytes(&mut self, text: &str) {
+        for &b in text.as_bytes() {
+            self.byte(b);
+        }
+    }
+
+    /// The words of `text`, runs of whitespace folded to one separator.
+    fn words(&mut self, text: &str) {
+        for word in text.split_ascii_whitespace() {
+            self.bytes(word);
+            self.byte(0);
+        }
     }
 }
 
@@ -104,15 +127,17 @@ impl Rule for ToolLoop {
             return;
         };
         let c = &self.config;
-        let mut h = DefaultHasher::new();
-        r.tool.hash(&mut h);
-        hash_words(&mut h, args);
-        let key = h.finish();
+        let mut h = Fnv::new();
+        h.bytes(&r.tool);
+        h.byte(0xff);
+        h.words(args);
+        let key = h.0;
         // Without the output (withheld) the window test cannot tell a loop from re-running
         // a test after each edit: only the runs in a row count then.
         let with_output = r.output.value().map(|out| {
-            out.hash(&mut h);
-            h.finish()
+            h.byte(0xfe);
+            h.bytes(out);
+            h.0
         });
         let here = Evidence::of(event);
         let failed_now = failed(r);
