@@ -548,3 +548,138 @@ fn the_json_report_has_the_documented_shape() {
     assert_eq!(a["session_id"], "j");
     assert_eq!(a["evidence"][0], "j.jsonl:1");
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One arbitrary event of one of a few sessions.
+    fn event() -> impl Strategy<Value = (u8, i64, u8, u64, i64, String)> {
+        (
+            0u8..6,
+            0i64..5_000_000,
+            0u8..12,
+            any::<u64>(),
+            -3i64..300,
+            "[ -~]{0,40}",
+        )
+    }
+
+    fn build(spec: &[(u8, i64, u8, u64, i64, String)]) -> Vec<Event> {
+        let ctxs: Vec<Arc<SessionContext>> = (0..6)
+            .map(|i| {
+                let mut c = SessionContext::new(Harness::Codex);
+                c.thread_id = Some(format!("p{i}"));
+                c.model = Some(["gpt-5", "no-such-model"][i % 2].into());
+                Arc::new(c)
+            })
+            .collect();
+        let mut t = 1_795_000_000_000i64;
+        spec.iter()
+            .enumerate()
+            .map(|(n, (s, dt, kind, x, code, text))| {
+                t += dt;
+                let kind = match kind {
+                    0 => EventKind::TurnStarted(TurnStarted::default()),
+                    1 => EventKind::TurnCompleted(TurnCompleted::default()),
+                    2 => {
+                        let u = TokenUsage {
+                            input_tokens: x % 1_000_000_000,
+                            cached_input_tokens: x % 7_000,
+                            output_tokens: x % 90_000,
+                            ..TokenUsage::default()
+                        };
+                        let mut e = TokenUsageEvent::new(u);
+                        e.context_window = Some(x % 400_000);
+                        EventKind::TokenUsage(e)
+                    }
+                    3 | 4 => {
+                        let mut r = ToolResult::new("shell");
+                        r.arguments = Redacted::shown(text.clone());
+                        r.output = Redacted::shown(format!("{}", x % 3));
+                        r.exit_code = Some(*code);
+                        r.reported_success = Some(x % 2 == 0);
+                        r.call_id = Some(format!("c{}", x % 5));
+                        EventKind::ToolResult(r)
+                    }
+                    5 => {
+                        let mut r = ApiRequest::default();
+                        r.status_code = Some(u16::try_from(x % 600).unwrap_or(500));
+                        r.duration_ms = Some(x % 1_000_000);
+                        EventKind::ApiRequest(r)
+                    }
+                    6 => {
+                        let mut e = ErrorEvent::new(text.clone());
+                        e.kind = Some(ErrorKind::ContextWindowExceeded);
+                        EventKind::Error(e)
+                    }
+                    7 => EventKind::Compaction(Compaction::default()),
+                    8 => {
+                        let mut d = ToolDecision::new("shell", Decision::Approved);
+                        d.call_id = Some(format!("c{}", x % 5));
+                        d.source = Some(DecisionSource::Config);
+                        EventKind::ToolDecision(d)
+                    }
+                    9 => {
+                        let mut r = RateLimitSnapshot::default();
+                        r.primary = Some(RateLimitWindow::new((x % 20_000) as f64 / 100.0));
+                        EventKind::RateLimits(r)
+                    }
+                    10 => {
+                        let mut st = SessionStarted::default();
+                        st.approval_policy = Some("never".into());
+                        st.sandbox_policy = Some("danger-full-access".into());
+                        EventKind::SessionStarted(st)
+                    }
+                    _ => EventKind::UserPrompt(UserPrompt::default()),
+                };
+                let ctx = ctxs[usize::from(*s)].clone();
+                Event::new(Timestamp::from_unix_millis(t), ctx, kind)
+                    .with_src(Arc::from(format!("p{s}.jsonl")), n as u64 + 1)
+            })
+            .collect()
+    }
+
+    fn alerts(events: &[Event], cap: usize) -> (Vec<Alert>, EngineStats) {
+        let mut engine = Engine::builder()
+            .rules(RuleSet::default())
+            .max_sessions(cap)
+            .idle_timeout_ms(3_600_000)
+            .build();
+        for e in events {
+            let _ = engine.event(e);
+        }
+        let alerts = engine.finish();
+        (alerts, engine.stats())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any stream: no panic, bounded sessions, alerts in report order with evidence that
+        /// points into the stream, and the same stream gives the same alerts.
+        #[test]
+        fn any_stream_is_safe_bounded_and_deterministic(
+            spec in proptest::collection::vec(event(), 0..300),
+            cap in 1usize..8,
+        ) {
+            let events = build(&spec);
+            let (a, stats) = alerts(&events, cap);
+            prop_assert!(stats.peak_open as usize <= cap);
+            prop_assert_eq!(stats.open, 0);
+            prop_assert_eq!(stats.events as usize, events.len());
+            for w in a.windows(2) {
+                prop_assert!(Alert::report_order(&w[0], &w[1]).is_le());
+            }
+            for alert in &a {
+                for e in &alert.evidence {
+                    let text = e.to_string();
+                    let line: usize = text.rsplit(':').next().unwrap().parse().unwrap();
+                    prop_assert!(line >= 1 && line <= events.len(), "{}", text);
+                }
+            }
+            let (b, _) = alerts(&events, cap);
+            prop_assert_eq!(a, b);
+        }
+    }
+}
