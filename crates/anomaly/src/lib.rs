@@ -12,6 +12,9 @@
 //!   sessions ended when their source ends, when idle, or when too many are open.
 //! - The built-in rules ([`rules`]) with thresholds from TOML ([`RuleSet`]) and baselines
 //!   learned from history ([`BaselineBuilder`], [`Baselines`]).
+//! - [`prometheus`]: the metric-based equivalents of the rules as Prometheus alerting rules,
+//!   over the dialects' metrics under each OTLP name translation; [`grafana`]: a dashboard
+//!   per dialect over the same metrics.
 //! - [`Policy`]: the commands, paths and network access a call must not have; the same
 //!   policy drives the approval-bypass rule and Codex's `PreToolUse` hook.
 //!
@@ -42,7 +45,9 @@ mod alert;
 mod baseline;
 mod config;
 mod engine;
+pub mod grafana;
 pub mod policy;
+pub mod prometheus;
 mod rule;
 pub mod rules;
 

@@ -10,6 +10,7 @@ mod inputs;
 mod map;
 mod pricing;
 mod report;
+mod rules;
 mod watch;
 
 use std::process::ExitCode;
@@ -53,6 +54,12 @@ enum Command {
     /// A Codex hook command (hooks.json): PreToolUse denies what the policy forbids; Stop
     /// checks the session's rollout and appends its tokens, cost and alerts to a ledger.
     Hook(Box<hook::HookArgs>),
+    /// Alerting rules for other systems: `rules prometheus` writes the anomaly rules' metric
+    /// equivalents as Prometheus alerting rules.
+    Rules(rules::RulesArgs),
+    /// Dashboards for other systems: `dashboards grafana` writes a Grafana dashboard per
+    /// dialect over its metrics in Prometheus.
+    Dashboards(rules::DashboardsArgs),
 }
 
 /// Exit codes.
@@ -121,6 +128,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(*args),
         Command::Baseline(args) => check::run_baseline(*args),
         Command::Hook(args) => hook::run(*args),
+        Command::Rules(args) => rules::run_rules(args),
+        Command::Dashboards(args) => rules::run_dashboards(args),
     };
     ExitCode::from(code)
 }

@@ -7,6 +7,9 @@
 //! [`SignalSink`]. Records are neutral ([`SpanRecord`], [`LogRecord`], [`MetricPoint`]): no
 //! OpenTelemetry dependency here; `agentobs-export` turns them into OTLP.
 //!
+//! [`prometheus_names`] gives the names Prometheus turns these metrics and attributes into
+//! under each OTLP translation strategy.
+//!
 //! Dialects shipped ([`dialects`]): `codex` (Codex CLI's own names), `genai` (OpenTelemetry
 //! GenAI v1.41.0), `genai-latest` (the genai repository's main branch, unstable) and
 //! `openinference` (Arize Phoenix). A new one is one `impl Dialect`.
@@ -52,6 +55,7 @@ pub mod ids;
 pub mod keys;
 mod mapper;
 mod metrics;
+pub mod prometheus_names;
 mod record;
 
 pub use content::ContentPolicy;
