@@ -1,12 +1,17 @@
 //! `agentobs export`: rollouts replayed as OTLP to a collector or backend.
 
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use agentobs_codex::otel::OtelConfig;
 use agentobs_export::Destinations;
 use agentobs_export::config::{ExportConfig, Transport};
-use agentobs_semconv::Dialect;
+use agentobs_export::prometheus::{PrometheusServer, PrometheusSink};
 use agentobs_semconv::dialects::{self, WithResource};
+use agentobs_semconv::{Dialect, LogRecord, MetricPoint, SignalSink, SpanRecord};
 
 use crate::exit;
 use crate::map::{Run, SourceArgs};
@@ -81,6 +86,69 @@ pub struct ExportArgs {
     dest: DestinationArgs,
     #[command(flatten)]
     source: SourceArgs,
+    /// Also serve the sessions' metrics for Prometheus to scrape at http://ADDR/metrics
+    /// (text format 0.0.4, names as Prometheus's OTLP translation gives them; `job` and
+    /// `instance` from service.name and the session: scrape with honor_labels). A loopback
+    /// address only; port 0 picks a free one. No OTLP destination is needed then.
+    #[arg(long, value_name = "ADDR")]
+    prometheus_listen: Option<String>,
+    /// After the sessions are read, keep serving /metrics for SECS seconds (default: until
+    /// Ctrl-C or SIGTERM).
+    #[arg(long, value_name = "SECS", requires = "prometheus_listen")]
+    prometheus_linger: Option<u64>,
+}
+
+/// The OTLP destinations and, with `--prometheus-listen`, the Prometheus series.
+struct Sinks {
+    otlp: Destinations,
+    prometheus: Option<PrometheusSink>,
+}
+
+impl SignalSink for Sinks {
+    fn span(&mut self, span: SpanRecord) {
+        self.otlp.span(span);
+    }
+    fn log(&mut self, log: LogRecord) {
+        self.otlp.log(log);
+    }
+    fn metric(&mut self, point: MetricPoint) {
+        if let Some(p) = &mut self.prometheus {
+            p.add(&point);
+        }
+        self.otlp.metric(point);
+    }
+}
+
+/// The loopback address `addr` names (`127.0.0.1:9464`, `localhost:0`, `[::1]:9464`).
+fn listen_addr(addr: &str) -> Result<SocketAddr, String> {
+    let all: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .map_err(|e| format!("--prometheus-listen {addr:?}: {e}"))?
+        .collect();
+    all.iter()
+        .find(|a| a.ip().is_loopback())
+        .copied()
+        .ok_or_else(|| {
+            format!("--prometheus-listen {addr:?}: only loopback addresses (127.0.0.1, ::1)")
+        })
+}
+
+/// Serves until `linger` seconds pass or SIGINT/SIGTERM arrives; the scrapes answered.
+fn linger(server: PrometheusServer, linger: Option<u64>) -> Result<u64, String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .map_err(|e| format!("cannot handle signals: {e}"))?;
+    }
+    let deadline = linger.map(|s| Instant::now() + Duration::from_secs(s));
+    match linger {
+        Some(s) => eprintln!("agentobs export: serving /metrics for {s} s more (Ctrl-C stops)"),
+        None => eprintln!("agentobs export: serving /metrics until Ctrl-C"),
+    }
+    while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(server.stop())
 }
 
 fn usage(msg: impl std::fmt::Display) -> u8 {
@@ -97,8 +165,15 @@ pub fn run(args: ExportArgs) -> u8 {
         Ok(d) => d,
         Err(e) => return usage(e),
     };
-    if destinations.is_empty() {
-        return usage(NOWHERE);
+    let listen = match args.prometheus_listen.as_deref().map(listen_addr) {
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => return usage(e),
+        None => None,
+    };
+    if destinations.is_empty() && listen.is_none() {
+        return usage(format!(
+            "{NOWHERE}; or serve Prometheus with --prometheus-listen"
+        ));
     }
     let opt_in = config.genai_latest.then_some("gen_ai_latest_experimental");
     let Some(dialect) = dialects::by_name(&args.dest.dialect, opt_in) else {
@@ -121,15 +196,35 @@ pub fn run(args: ExportArgs) -> u8 {
         source.content = source.content.with_prompts(true);
     }
     source.progress = true;
+    let (prometheus, server) = match listen {
+        Some(addr) => {
+            let sink = PrometheusSink::new();
+            match PrometheusServer::start(addr, sink.clone()) {
+                Ok(s) => {
+                    eprintln!(
+                        "agentobs export: Prometheus metrics at http://{}/metrics",
+                        s.local_addr()
+                    );
+                    (Some(sink), Some(s))
+                }
+                Err(e) => return usage(e),
+            }
+        }
+        None => (None, None),
+    };
     let name = dialect.name().to_owned();
+    let sinks = Sinks {
+        otlp: destinations,
+        prometheus,
+    };
     let Run {
-        sink: destinations,
+        sink: sinks,
         stats,
         files,
         lines,
         warnings,
-    } = source.run(dialect, destinations);
-    let (d, error) = destinations.finish();
+    } = source.run(dialect, sinks);
+    let (d, error) = sinks.otlp.finish();
     eprintln!(
         "{files} files, {lines} lines, {} events → {name}: sent {} spans, {} log records, {} \
          metric points; failed {} spans, {} log records, {} requests; {warnings} warnings",
@@ -141,6 +236,23 @@ pub fn run(args: ExportArgs) -> u8 {
         d.failed_logs,
         d.failed_requests,
     );
+    if let Some(p) = &sinks.prometheus {
+        let s = p.stats();
+        eprintln!(
+            "Prometheus: {} series from {} metric points; dropped {} (series bound), {} \
+             (conflicting types or buckets)",
+            s.series, s.points, s.dropped, s.conflicts
+        );
+    }
+    if let Some(server) = server {
+        match linger(server, args.prometheus_linger) {
+            Ok(n) => eprintln!("agentobs export: answered {n} scrapes"),
+            Err(e) => {
+                eprintln!("agentobs export: {e}");
+                return exit::FAILED;
+            }
+        }
+    }
     if let Some(e) = error {
         eprintln!("agentobs export: {e}");
         return exit::FAILED;

@@ -14,6 +14,8 @@
 //!   mapped signals in memory;
 //! - [`layer`]: a `tracing` layer turning Codex-style `codex.*` events into typed events,
 //!   and an export filter by target prefix;
+//! - [`prometheus`]: metric points accumulated for Prometheus and served in the text
+//!   exposition format at `/metrics` on a loopback address;
 //! - [`config`]: where each signal goes, from flags, the `OTEL_*` variables and Codex's
 //!   `[otel]` section, with a documented precedence.
 
@@ -30,6 +32,7 @@ mod jsonl;
 pub mod layer;
 pub mod otlp;
 pub mod pipeline;
+pub mod prometheus;
 mod route;
 pub mod sdk;
 pub mod sdk_logs;
