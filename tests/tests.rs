@@ -7,6 +7,7 @@ mod corpus;
 mod emit;
 mod grpc_receiver;
 mod harness_neutral;
+mod prometheus;
 mod receiver;
 mod recipes;
 mod report;

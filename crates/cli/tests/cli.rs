@@ -471,6 +471,137 @@ fn export_needs_a_destination_and_reports_failures() {
     assert!(!err.contains("s3cr3t"), "{err}");
 }
 
+/// `agentobs export --prometheus-listen`: the sessions' metrics (and, with `--alerts`, the
+/// engine's alerts counter) served at `/metrics` while the command lingers.
+#[test]
+fn export_serves_prometheus_metrics_while_it_lingers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let cache = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("codex-0.169/ctx_window_sse");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentobs"))
+        .args(["export", "--dialect", "codex", "--alerts"])
+        .args([
+            "--prometheus-listen",
+            "127.0.0.1:0",
+            "--prometheus-linger",
+            "3",
+        ])
+        .arg(&dir)
+        .env("XDG_CACHE_HOME", cache.path())
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no address: {seen}");
+        seen.push_str(&line);
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.trim().trim_end_matches("/metrics").to_owned();
+        }
+    };
+    // The server answers as soon as it listens; wait for the sessions to be read.
+    while !seen.contains("serving /metrics") {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "{seen}");
+        seen.push_str(&line);
+    }
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    c.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").unwrap();
+    let mut body = String::new();
+    c.read_to_string(&mut body).unwrap();
+    assert!(body.starts_with("HTTP/1.1 200 OK"), "{body}");
+    assert!(body.contains("text/plain; version=0.0.4"), "{body}");
+    assert!(
+        body.contains(
+            "agentobs_alerts_total{agentobs_alert_rule=\"context_exhaustion\",\
+                       agentobs_alert_severity=\"critical\",instance=\"01a211cb-c00c-74b2-bbef-\
+                       4b71ed336802\",job=\"codex_exec\"} 1"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("# TYPE codex_turn_e2e_duration_ms_milliseconds histogram"));
+    let status = child.wait().unwrap();
+    err.read_to_string(&mut seen).unwrap();
+    assert!(status.success(), "{seen}");
+    assert!(seen.contains("answered 1 scrapes"), "{seen}");
+    // Loopback only; and nowhere at all is still a usage error.
+    let out = agentobs(
+        &[
+            "export",
+            "--prometheus-listen",
+            "0.0.0.0:9464",
+            dir.to_str().unwrap(),
+        ],
+        cache.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
+/// `agentobs rules prometheus` and `agentobs dashboards grafana`.
+#[test]
+fn prometheus_rules_and_grafana_dashboards() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = agentobs(&["rules", "prometheus", "--dialect", "codex"], cache.path());
+    assert!(out.status.success());
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    assert!(yaml.starts_with("# Prometheus alerting rules for agentobs dialect codex"));
+    assert!(yaml.contains("codex_tool_call_total"), "{yaml}");
+    assert!(yaml.contains("        for: 5m\n"));
+    let rules = cache.path().join("rules.toml");
+    std::fs::write(&rules, "[tool_call_storm]\nmax_tool_calls = 7\n").unwrap();
+    let out = agentobs(
+        &[
+            "rules",
+            "prometheus",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--for",
+            "0s",
+            "--translation",
+            "NoUTF8EscapingWithSuffixes",
+        ],
+        cache.path(),
+    );
+    assert!(out.status.success());
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    assert!(yaml.contains("[15m])) > 7\""), "{yaml}");
+    assert!(yaml.contains("__name__=\\\"gen_ai.client.operation.duration_seconds_count\\\""));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("need Prometheus ≥ 3.0"));
+    for bad in [
+        &["rules", "prometheus", "--dialect", "nope"][..],
+        &["rules", "prometheus", "--translation", "Underscores"],
+        &["rules", "prometheus", "--window", "1m"],
+        &["rules", "prometheus", "--for", "5 minutes"],
+    ] {
+        assert_eq!(
+            agentobs(bad, cache.path()).status.code(),
+            Some(2),
+            "{bad:?}"
+        );
+    }
+    let boards = cache.path().join("boards");
+    let out = agentobs(
+        &[
+            "dashboards",
+            "grafana",
+            "--output",
+            boards.to_str().unwrap(),
+        ],
+        cache.path(),
+    );
+    assert!(out.status.success());
+    for d in ["genai", "genai-latest", "codex", "openinference"] {
+        let text = std::fs::read_to_string(boards.join(format!("agentobs-{d}.json"))).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["schemaVersion"], 39, "{d}");
+        assert_eq!(v["templating"]["list"][0]["name"], "datasource", "{d}");
+    }
+}
+
 #[path = "../../../tests/receiver.rs"]
 #[allow(dead_code)]
 mod receiver;
