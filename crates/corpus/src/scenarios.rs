@@ -237,7 +237,7 @@ fn anomalous(n: usize, kind: &'static str, rng: &mut Rng) -> Scenario {
             // Hundreds of near-full requests: ~60M tokens.
             for _ in 0..rng.range(260, 320) {
                 s.request(rng.range(200_000, 240_000), 300, 4_000);
-                if s.line % 40 == 0 {
+                if s.line.is_multiple_of(40) {
                     s.turn_end(600_000);
                     s.turn_start();
                 }
