@@ -21,23 +21,26 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use agentobs::BookPricer;
 use agentobs::anomaly::grafana;
 use agentobs::anomaly::prometheus::{
     AlertRule, DialectMetrics, MetricKind, RuleGroup, RuleOptions, TranslationStrategy,
     alerting_rules,
 };
 use agentobs::anomaly::{Engine, RuleSet, Tap};
+use agentobs::cost::{PriceBook, ServiceTier};
 use agentobs::export::prometheus::{PrometheusServer, PrometheusSink};
 use agentobs::schema::{
     ApiRequest, ErrorEvent, ErrorKind, Event, EventKind, EventSink, Harness, SessionContext,
     Timestamp, TokenUsage, TokenUsageEvent, ToolResult, TurnCompleted, TurnStarted,
 };
-use agentobs::semconv::{Mapper, SignalSink, Signals, dialects};
+use agentobs::semconv::{Mapper, PointValue, SignalSink, Signals, dialects};
 
 /// Thresholds low enough for a small session to cross every one.
 const RULES_TOML: &str = "\
 [runaway_session]
 max_tokens = 100000
+max_cost_usd = 0.1
 [tool_call_storm]
 max_tool_calls = 8
 [api_reliability]
@@ -71,8 +74,8 @@ fn session_id(dialect: &str, hot: bool) -> String {
 }
 
 /// A session over every threshold of [`RULES_TOML`] (3 turns of 60 s, 6 model requests of
-/// which 3 failed with 500, 126 000 tokens, 12 tool calls of which 7 failed, a context
-/// window error), or one under all of them.
+/// which 3 failed with 500, 126 000 tokens of gpt-5 costing $0.21, 12 tool calls of which 7
+/// failed, a context window error), or one under all of them.
 fn session(id: &str, hot: bool) -> Vec<Event> {
     let mut ctx = SessionContext::new(Harness::Codex);
     ctx.thread_id = Some(id.to_owned());
@@ -151,12 +154,13 @@ fn session(id: &str, hot: bool) -> Vec<Event> {
     events
 }
 
-/// `sessions` mapped through `dialect` into `sink`, the anomaly engine (with
-/// [`RULES_TOML`]) tapping the stream so that its alerts are mapped too.
+/// `sessions` mapped through `dialect` into `sink`, priced with the embedded price book, the
+/// anomaly engine (with [`RULES_TOML`]) tapping the stream so that its alerts are mapped too.
 fn mapped<S: SignalSink>(dialect: &str, sink: S, sessions: &[Vec<Event>]) -> S {
     let d = dialects::by_name(dialect, None).unwrap();
     let engine = Engine::builder().rules(rule_set()).build();
-    let mut tap = Tap::new(engine, Mapper::new(d, sink));
+    let pricer = BookPricer::new(PriceBook::embedded(), ServiceTier::Standard);
+    let mut tap = Tap::new(engine, Mapper::new(d, sink).with_pricer(pricer));
     for e in sessions.iter().flatten() {
         let _ = tap.event(e);
     }
@@ -187,6 +191,26 @@ fn rules_and_dashboards_read_what_the_dialects_record() {
         if let (Some(t), Some(k)) = (&m.tool_calls, m.tool_label) {
             wanted.push((t.all.metric, vec![k]));
         }
+        // Every dialect records cost, by the model label its dashboard groups by: the hot
+        // session over `max_cost_usd`, the cold one under it.
+        let cost = m.cost.as_ref().expect("every dialect records cost");
+        wanted.push((cost.metric, m.model_label.into_iter().collect()));
+        let cold = mapped(dialect, Signals::default(), &[session("c", false)]);
+        let usd = |s: &Signals| -> f64 {
+            s.metrics_named(cost.metric.name)
+                .map(|p| match p.value {
+                    PointValue::Sum(v) => v,
+                    PointValue::Histogram(_) => panic!("a counter"),
+                })
+                .sum()
+        };
+        let limit = rule_set().runaway_session.max_cost_usd;
+        assert!(
+            (usd(&signals) - 0.21).abs() < 1e-9 && usd(&cold) < limit,
+            "{dialect}: hot ${}, cold ${}",
+            usd(&signals),
+            usd(&cold)
+        );
         for (metric, keys) in wanted {
             let points: Vec<_> = signals.metrics_named(metric.name).collect();
             assert!(!points.is_empty(), "{dialect}: no {} recorded", metric.name);
@@ -400,7 +424,7 @@ fn promtool_tests_every_rule_firing_and_not() {
         let mut group = alerting_rules(&m, &rule_set(), &RuleOptions::default()).unwrap();
         assert_eq!(
             group.rules.len(),
-            if dialect == "openinference" { 1 } else { 7 }
+            if dialect == "openinference" { 2 } else { 8 }
         );
         // Annotations are checked by `promtool check rules` and the live test; here only
         // which alerts fire, with which labels.
@@ -627,6 +651,20 @@ fn a_real_prometheus_fires_the_alerts_and_answers_the_dashboards() {
                 && a["labels"]["agentobs_alert_rule"] == "context_exhaustion"),
         "{firing:?}"
     );
+    // The cost budget: the hot session of every dialect ($0.21 > $0.1); no cold one ($0.0016)
+    // fired anything (above).
+    for dialect in DialectMetrics::NAMES {
+        let hot = session_id(dialect, true);
+        let a = firing
+            .iter()
+            .find(|a| {
+                a["labels"]["alertname"] == "AgentobsSessionCostBudget"
+                    && a["labels"]["instance"] == hot.as_str()
+            })
+            .unwrap_or_else(|| panic!("{dialect}: no cost alert: {firing:?}"));
+        let summary = a["annotations"]["summary"].as_str().unwrap_or("");
+        assert!(summary.ends_with(" cost 0.21 USD"), "{summary}");
+    }
     eprintln!(
         "{} alerts firing: {:?}",
         firing.len(),
@@ -660,6 +698,42 @@ fn a_real_prometheus_fires_the_alerts_and_answers_the_dashboards() {
         }
     }
     eprintln!("{checked} dashboard queries answered with data");
+    // "Cost by model": both sessions' gpt-5 requests ($0.21 + $0.001625), by the dialect's
+    // model label. `agentobs.cost.usd` has one name in every dialect, and this Prometheus
+    // scrapes all four: the dialects with the same model label (genai and genai-latest) add
+    // up under it, the others' series have no such label.
+    for dialect in DialectMetrics::NAMES {
+        let m = DialectMetrics::for_dialect(dialect).unwrap();
+        let board = grafana::dashboard(&m, TranslationStrategy::default()).unwrap();
+        let panel = board["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["title"] == "Cost by model")
+            .unwrap_or_else(|| panic!("{dialect}: no Cost by model panel"));
+        let promql = grafana_to_promql(panel["targets"][0]["expr"].as_str().unwrap());
+        let v = prom.api(&format!("/api/v1/query?query={}", encode(&promql)));
+        let result = v["data"]["result"].as_array().cloned().unwrap_or_default();
+        let label = agentobs::semconv::prometheus_names::prometheus_label(
+            m.model_label.unwrap(),
+            TranslationStrategy::default(),
+        )
+        .unwrap();
+        let gpt5: Vec<_> = result
+            .iter()
+            .filter(|r| r["metric"][label.as_str()] == "gpt-5")
+            .collect();
+        assert_eq!(gpt5.len(), 1, "{dialect}: {promql}: {result:?}");
+        let sharing = DialectMetrics::NAMES
+            .iter()
+            .filter(|d| DialectMetrics::for_dialect(d).unwrap().model_label == m.model_label)
+            .count();
+        let usd: f64 = gpt5[0]["value"][1].as_str().unwrap().parse().unwrap();
+        assert!(
+            (usd - 0.211625 * sharing as f64).abs() < 1e-9,
+            "{dialect}: {usd} for {sharing} dialect(s)"
+        );
+    }
     for s in servers {
         assert!(s.stop() > 0, "Prometheus scraped every endpoint");
     }

@@ -126,6 +126,10 @@ fn ours(k: &str) -> bool {
     k.starts_with("agentobs.")
 }
 
+/// Our metrics every dialect records besides its convention's: cost (priced requests) and
+/// the anomaly engine's alerts.
+const OUR_METRICS: &[&str] = &["agentobs.cost.usd", "agentobs.alerts"];
+
 /// Every (place, name) the signals use.
 fn names(s: &Signals) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
@@ -181,7 +185,7 @@ fn check(dialect: &str, allowed: &dyn Fn(&str, &str) -> bool) -> BTreeSet<(Strin
 fn genai_uses_only_v1_41_names_or_ours() {
     let seen = check("genai", &|place, name| match place {
         "resource" => RESOURCE.contains(&name) || ours(name),
-        "metric" => GENAI_V1_41_METRICS.contains(&name),
+        "metric" => GENAI_V1_41_METRICS.contains(&name) || OUR_METRICS.contains(&name),
         "span event" => name == "exception" || ours(name),
         "log" => false,
         _ => GENAI_V1_41.contains(&name) || ours(name),
@@ -189,13 +193,14 @@ fn genai_uses_only_v1_41_names_or_ours() {
     // The content attributes appear with capture on.
     assert!(seen.contains(&("span attribute".into(), "gen_ai.tool.call.arguments".into())));
     assert!(seen.contains(&("span attribute".into(), "gen_ai.input.messages".into())));
+    assert!(seen.contains(&("metric".into(), "agentobs.cost.usd".into())));
 }
 
 #[test]
 fn genai_latest_uses_only_main_branch_names_or_ours() {
     let seen = check("genai-latest", &|place, name| match place {
         "resource" => RESOURCE.contains(&name) || ours(name),
-        "metric" => GENAI_LATEST_METRICS.contains(&name),
+        "metric" => GENAI_LATEST_METRICS.contains(&name) || OUR_METRICS.contains(&name),
         "span event" => name == "exception" || ours(name),
         "log" => false,
         _ => {
@@ -214,7 +219,8 @@ fn genai_latest_uses_only_main_branch_names_or_ours() {
 fn openinference_uses_only_its_names_or_ours() {
     check("openinference", &|place, name| match place {
         "resource" => RESOURCE.contains(&name) || ours(name),
-        "metric" | "log" => false,
+        "metric" => OUR_METRICS.contains(&name),
+        "log" => false,
         "span event" => name == "exception" || ours(name),
         _ => OPENINFERENCE.contains(&name) || ours(name),
     });
@@ -224,7 +230,7 @@ fn openinference_uses_only_its_names_or_ours() {
 fn codex_uses_codex_names() {
     check("codex", &|place, name| match place {
         "resource" => RESOURCE.contains(&name) || name == "env" || ours(name),
-        "metric" => name.starts_with("codex."),
+        "metric" => name.starts_with("codex.") || OUR_METRICS.contains(&name),
         "log" => name.starts_with("codex."),
         _ => true,
     });

@@ -243,3 +243,155 @@ fn cost_on_spans_equals_the_report() {
         }
     }
 }
+
+/// The `agentobs.cost.usd` counter's sum in `s`.
+fn cost_counter(s: &Signals) -> (f64, usize) {
+    let points: Vec<f64> = s
+        .metrics_named("agentobs.cost.usd")
+        .map(|m| {
+            assert_eq!(m.unit, "USD");
+            match &m.value {
+                PointValue::Sum(v) => *v,
+                PointValue::Histogram(_) => panic!("agentobs.cost.usd is a counter"),
+            }
+        })
+        .collect();
+    (points.iter().sum(), points.len())
+}
+
+#[test]
+fn cost_counter_of_every_dialect_equals_the_report() {
+    let mut priced = Vec::new();
+    for (name, files) in fixture_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in &files {
+            let n = f.file_name().unwrap().to_string_lossy();
+            let n = if n.starts_with("rollout-") {
+                n.into_owned()
+            } else {
+                format!("rollout-{n}")
+            };
+            std::fs::copy(f, dir.path().join(n)).unwrap();
+        }
+        let opts = ReportOptions::default().with_developer(DeveloperFallback::None);
+        let (report, _) =
+            agentobs_report::run(&[dir.path().to_path_buf()], &opts, &AtomicUsize::new(0)).unwrap();
+        // The priced requests' cost on the spans: what the counter must add up to when some
+        // requests are unpriced (they add nothing, never $0).
+        let g = map_files(&files, "genai", ContentPolicy::default());
+        let chat_cost: f64 = g
+            .spans
+            .iter()
+            .filter(|sp| sp.attributes.get_str("gen_ai.operation.name") == Some("chat"))
+            .filter_map(|sp| sp.attributes.get("agentobs.cost.usd")?.as_f64())
+            .sum();
+        let priced_chats = g
+            .spans
+            .iter()
+            .filter(|sp| sp.attributes.get_str("gen_ai.operation.name") == Some("chat"))
+            .filter(|sp| sp.attributes.contains("agentobs.cost.usd"))
+            .count();
+        for d in DIALECTS {
+            let s = map_files(&files, d, ContentPolicy::default());
+            let (sum, points) = cost_counter(&s);
+            match report.totals.cost_usd {
+                Some(want) => assert!(
+                    (sum - want).abs() < 1e-9,
+                    "{d} {name}: counter {sum} vs report {want}"
+                ),
+                None => assert!(
+                    (sum - chat_cost).abs() < 1e-9,
+                    "{d} {name}: counter {sum} vs priced requests {chat_cost}"
+                ),
+            }
+            if priced_chats == 0 {
+                assert_eq!(points, 0, "{d} {name}: no priced request, no cost series");
+            }
+        }
+        if report.totals.cost_usd.is_some_and(|c| c > 0.0) {
+            priced.push(name);
+        }
+    }
+    assert!(
+        priced.iter().any(|n| n == "codex-0.169-tool"),
+        "the tool fixture is priced: {priced:?}"
+    );
+}
+
+/// Prices every other request with the embedded book; the rest are unpriced.
+struct EveryOther(std::sync::atomic::AtomicUsize, agentobs::BookPricer);
+
+impl agentobs::semconv::Pricer for EveryOther {
+    fn price(
+        &self,
+        ctx: &agentobs::schema::SessionContext,
+        request: &agentobs::schema::TokenUsageEvent,
+    ) -> Option<agentobs::semconv::Cost> {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n.is_multiple_of(2) {
+            self.1.price(ctx, request)
+        } else {
+            None
+        }
+    }
+}
+
+#[test]
+fn unpriced_requests_add_nothing_to_the_cost_counter() {
+    use agentobs::codex::{ReadOptions, RolloutReader};
+    use agentobs::semconv::{Mapper, NoPrices, Pricer};
+    let files: Vec<PathBuf> = fixture_sets()
+        .into_iter()
+        .find(|(n, _)| n == "codex-0.169-tool")
+        .unwrap()
+        .1;
+    let map = |d: &str, pricer: Box<dyn Pricer>| {
+        struct Boxed(Box<dyn Pricer>);
+        impl Pricer for Boxed {
+            fn price(
+                &self,
+                ctx: &agentobs::schema::SessionContext,
+                r: &agentobs::schema::TokenUsageEvent,
+            ) -> Option<agentobs::semconv::Cost> {
+                self.0.price(ctx, r)
+            }
+        }
+        let mut mapper = Mapper::new(dialect(d), Signals::default()).with_pricer(Boxed(pricer));
+        for f in &files {
+            let mut reader = RolloutReader::open(f, ReadOptions::default()).unwrap();
+            let _ = reader.feed(&mut mapper);
+        }
+        mapper.finish().0
+    };
+    for d in DIALECTS {
+        // Nothing priced: no cost series at all (never a $0 one).
+        let none = map(d, Box::new(NoPrices));
+        assert_eq!(cost_counter(&none), (0.0, 0), "{d}");
+        // Half priced: the counter is the priced half's cost, as on the chat spans.
+        let half = map(d, Box::new(EveryOther(Default::default(), pricer())));
+        let g = map("genai", Box::new(EveryOther(Default::default(), pricer())));
+        let chats: Vec<_> = g
+            .spans
+            .iter()
+            .filter(|sp| sp.attributes.get_str("gen_ai.operation.name") == Some("chat"))
+            .filter(|sp| sp.attributes.contains("gen_ai.usage.input_tokens"))
+            .collect();
+        assert!(
+            chats
+                .iter()
+                .any(|c| c.attributes.contains("agentobs.cost.unpriced"))
+        );
+        let want: f64 = chats
+            .iter()
+            .filter_map(|c| c.attributes.get("agentobs.cost.usd")?.as_f64())
+            .sum();
+        let (sum, _) = cost_counter(&half);
+        assert!(want > 0.0, "{d}");
+        assert!(
+            (sum - want).abs() < 1e-9,
+            "{d}: counter {sum} vs spans {want}"
+        );
+        let full = map(d, Box::new(pricer()));
+        assert!(cost_counter(&full).0 > sum, "{d}");
+    }
+}

@@ -3,14 +3,15 @@
 //!
 //! Each dashboard has a `${datasource}` Prometheus data-source variable, `job` (the
 //! session's `service.name`) and, where the metrics carry one, `model`; rows for the
-//! overview (sessions, tokens, tool calls and failures, failed requests, critical alerts),
-//! tokens (by model, type and job), tools (calls, failures and p95 by tool), latency (p50 and
-//! p95 of model requests and turns) and alerts (by rule and severity). Like the rules, the
-//! queries read `max_over_time` of each session's series over the dashboard's range, since
-//! a session's series may be written once, at its end.
+//! overview (sessions, tokens, cost, tool calls and failures, failed requests, critical
+//! alerts), tokens (by model, type and job), cost (by model and job, from the
+//! `agentobs.cost.usd` counter: priced requests only), tools (calls, failures and p95 by
+//! tool), latency (p50 and p95 of model requests and turns) and alerts (by rule and
+//! severity). Like the rules, the queries read `max_over_time` of each session's series over
+//! the dashboard's range, since a session's series may be written once, at its end.
 //!
-//! No dialect records cost, the developer or the repository on its metrics, so the
-//! dashboards have no cost, developer or repository panels; `agentobs report` has those.
+//! No dialect records the developer or the repository on its metrics, so the dashboards have
+//! no developer or repository panels; `agentobs report` has those.
 //!
 //! ```
 //! use agentobs_anomaly::grafana::dashboard;
@@ -265,6 +266,16 @@ fn overview(p: &mut Layout, qs: &Queries<'_>) {
             4,
         );
     }
+    if let Some(c) = &m.cost {
+        let e = qs.total(c, &[], &[], RANGE);
+        p.panel(
+            "stat",
+            "Cost (priced requests)",
+            "currencyUSD",
+            vec![Target::instant(e, "")],
+            4,
+        );
+    }
     if let Some(t) = &m.tool_calls {
         let all = qs.total(&t.all, &[], &[], RANGE);
         let failed = qs.total(&t.all, &[t.failed], &[], RANGE);
@@ -349,11 +360,38 @@ fn tokens(p: &mut Layout, qs: &Queries<'_>) {
         vec![Target::range(e, "tokens")],
         24,
     );
+}
+
+fn cost(p: &mut Layout, qs: &Queries<'_>) {
+    let m = qs.m;
+    let Some(c) = &m.cost else { return };
+    p.row("Cost");
+    if let Some(model) = m.model_label {
+        let legend = format!("{{{{{}}}}}", qs.q.label(model).trim_matches('"'));
+        p.panel(
+            "bargauge",
+            "Cost by model",
+            "currencyUSD",
+            vec![Target::instant(qs.total(c, &[], &[model], RANGE), &legend)],
+            12,
+        );
+    }
+    p.panel(
+        "bargauge",
+        "Cost by job (client)",
+        "currencyUSD",
+        vec![Target::instant(
+            qs.total(c, &[], &["job"], RANGE),
+            "{{job}}",
+        )],
+        12,
+    );
     p.text(
         "Cost, developers, repositories",
-        "No dialect records cost, the developer or the repository on its metrics: cost is on \
-         the spans (`agentobs.cost.usd`, `llm.cost.total`), and `agentobs report` groups tokens \
-         and cost by day, model, repository and session.",
+        "Cost is the `agentobs.cost.usd` counter: the priced model requests only (an unpriced \
+         model adds nothing, never $0; the spans say `agentobs.cost.unpriced`). No dialect \
+         records the developer or the repository on its metrics: `agentobs report` groups \
+         tokens and cost by day, model, repository and session.",
     );
 }
 
@@ -517,6 +555,7 @@ pub fn dashboard(
     let mut p = Layout::default();
     overview(&mut p, &qs);
     tokens(&mut p, &qs);
+    cost(&mut p, &qs);
     tools(&mut p, &qs);
     latency(&mut p, &qs);
     alerts(&mut p, &qs);
@@ -526,7 +565,12 @@ pub fn dashboard(
         part: Part::Value,
         matchers: Vec::new(),
     };
-    let anchor = metrics.sessions.as_ref().unwrap_or(&alerts);
+    // Sessions, else the cost counter (every priced session has it), else the alerts.
+    let anchor = metrics
+        .sessions
+        .as_ref()
+        .or(metrics.cost.as_ref())
+        .unwrap_or(&alerts);
     let mut vars = vec![
         json!({
             "name": "datasource",
@@ -546,7 +590,8 @@ pub fn dashboard(
             &format!("label_values({}, job)", qs.q.select(anchor, &[])),
         ),
     ];
-    if let (Some(model), Some(s)) = (metrics.model_label, &metrics.sessions) {
+    let model_anchor = metrics.sessions.as_ref().or(metrics.cost.as_ref());
+    if let (Some(model), Some(s)) = (metrics.model_label, model_anchor) {
         let label = qs.q.label(model);
         vars.push(variable(
             "model",
@@ -633,6 +678,8 @@ mod tests {
         for t in [
             "Sessions",
             "Tokens by model",
+            "Cost (priced requests)",
+            "Cost by model",
             "Tool calls by tool",
             "Failed tool calls by tool",
             "Model request latency p50 / p95",
@@ -654,6 +701,14 @@ mod tests {
             "{q:?}"
         );
         assert!(q.iter().all(|e| e.contains("job=~\"$job\"")), "{q:?}");
+        assert!(
+            q.contains(
+                &"sum by (gen_ai_request_model) (max_over_time(agentobs_cost_usd_USD_total\
+                  {job=~\"$job\", gen_ai_request_model=~\"$model\"}[$__range]))"
+                    .to_owned()
+            ),
+            "{q:?}"
+        );
         // Panels never overlap and stay on the grid.
         let mut cells = std::collections::HashSet::new();
         for p in b["panels"].as_array().unwrap() {
@@ -674,20 +729,27 @@ mod tests {
     }
 
     #[test]
-    fn openinference_has_alerts_only() {
+    fn openinference_has_cost_and_alerts_only() {
         let b = board("openinference");
         let vars = b["templating"]["list"].as_array().unwrap();
-        assert_eq!(vars.len(), 2);
+        assert_eq!(vars.len(), 3);
+        assert_eq!(
+            vars[1]["query"],
+            "label_values(agentobs_cost_usd_USD_total, job)"
+        );
+        assert_eq!(
+            vars[2]["query"],
+            "label_values(agentobs_cost_usd_USD_total, llm_model_name)"
+        );
+        let q = queries(&b);
         assert!(
-            vars[1]["query"]
-                .as_str()
-                .unwrap()
-                .contains("agentobs_alerts_total")
+            q.iter().all(|q| q.contains("agentobs_alerts_total")
+                || q.contains("agentobs_cost_usd_USD_total")),
+            "{q:?}"
         );
         assert!(
-            queries(&b)
-                .iter()
-                .all(|q| q.contains("agentobs_alerts_total"))
+            q.iter().any(|q| q.starts_with("sum by (llm_model_name) (")),
+            "{q:?}"
         );
     }
 }

@@ -13,6 +13,7 @@
 //! | alert | engine rule | fires when (per session) |
 //! |---|---|---|
 //! | `AgentobsSessionTokenBudget` | `runaway_session` | input + output tokens above `max_tokens` |
+//! | `AgentobsSessionCostBudget` | `runaway_session` | cost of the priced requests (`agentobs.cost.usd`) above `max_cost_usd` |
 //! | `AgentobsToolCallStorm` | `tool_call_storm` | tool calls above `max_tool_calls` |
 //! | `AgentobsToolErrorRate` | — | failed / all tool calls (denominator `clamp_min(…, 1)`) above [`RuleOptions::tool_error_ratio`], with at least [`RuleOptions::min_tool_calls`] calls |
 //! | `AgentobsApiErrorRate` | `api_reliability` | failed / all model requests above [`RuleOptions::api_error_ratio`], with at least `burst` failures |
@@ -20,9 +21,11 @@
 //! | `AgentobsTurnLatencyP95` | `latency_regression` | the same for turn durations and `turn_p95_ms` |
 //! | `AgentobsCriticalAlert` | any | the engine raised a critical alert (`agentobs.alerts` counter) |
 //!
-//! No dialect records cost as a metric (cost is on spans: `agentobs.cost.usd`,
-//! `llm.cost.total`), so `runaway_session.max_cost_usd` has no equivalent here; baselines
-//! neither (the rules use the absolute limits). A latency limit beyond the histogram's largest
+//! Every dialect records the counter `agentobs.cost.usd` (USD; `agentobs_cost_usd_USD_total`
+//! under the default translation), to which only priced requests add: a session whose
+//! requests are all unpriced has no cost series, and never fires the cost rule. Baselines
+//! have no equivalent here (the rules use the absolute limits). A latency limit beyond the
+//! histogram's largest
 //! finite bucket cannot be told apart from that bucket: the rule then fires at that bucket
 //! and says so in its description.
 //!
@@ -309,6 +312,31 @@ impl Builder<'_> {
         );
     }
 
+    fn cost(&mut self) {
+        let c = &self.set.runaway_session;
+        let Some(cost) = &self.m.cost else {
+            return;
+        };
+        let limit = c.max_cost_usd;
+        if !c.enabled || !limit.is_finite() || limit <= 0.0 {
+            return;
+        }
+        let total = self.q.total(cost, &[], &self.by, &self.range);
+        self.push(
+            "AgentobsSessionCostBudget",
+            format!("{total} > {}", number(limit)),
+            c.severity,
+            Some("runaway_session"),
+            "Session {{ $labels.instance }} cost {{ $value | printf \"%.2f\" }} USD".into(),
+            format!(
+                "Session {{{{ $labels.instance }}}} of {{{{ $labels.job }}}} cost {{{{ $value | \
+                 printf \"%.2f\" }}}} USD (its priced model requests), above the budget of {} USD \
+                 (runaway_session.max_cost_usd).",
+                number(limit)
+            ),
+        );
+    }
+
     fn storm(&mut self) {
         let c = &self.set.tool_call_storm;
         let Some(tools) = &self.m.tool_calls else {
@@ -494,6 +522,7 @@ pub fn alerting_rules(
         rules: Vec::new(),
     };
     b.tokens();
+    b.cost();
     b.storm();
     b.errors();
     let lat = &set.latency_regression;
@@ -545,6 +574,7 @@ mod tests {
             names,
             [
                 "AgentobsSessionTokenBudget",
+                "AgentobsSessionCostBudget",
                 "AgentobsToolCallStorm",
                 "AgentobsToolErrorRate",
                 "AgentobsApiErrorRate",
@@ -556,6 +586,10 @@ mod tests {
         assert_eq!(
             expr(&g, "AgentobsSessionTokenBudget"),
             "sum by (job, instance) (max_over_time(gen_ai_client_token_usage_sum[15m])) > 50000000"
+        );
+        assert_eq!(
+            expr(&g, "AgentobsSessionCostBudget"),
+            "sum by (job, instance) (max_over_time(agentobs_cost_usd_USD_total[15m])) > 25"
         );
         assert_eq!(
             expr(&g, "AgentobsToolCallStorm"),
@@ -605,9 +639,13 @@ mod tests {
             "{t}"
         );
         assert!(t.contains(" + "), "{t}");
+        assert!(expr(&c, "AgentobsSessionCostBudget").contains("agentobs_cost_usd_USD_total[15m]"));
         let o = rules("openinference", RuleOptions::default());
-        assert_eq!(o.rules.len(), 1);
-        assert_eq!(o.rules[0].alert, "AgentobsCriticalAlert");
+        let names: Vec<_> = o.rules.iter().map(|r| r.alert).collect();
+        assert_eq!(
+            names,
+            ["AgentobsSessionCostBudget", "AgentobsCriticalAlert"]
+        );
     }
 
     #[test]
@@ -665,11 +703,20 @@ mod tests {
     fn thresholds_follow_the_rule_set() {
         let mut set = RuleSet::default();
         set.runaway_session.max_tokens = 1000;
+        set.runaway_session.max_cost_usd = 2.5;
         set.tool_call_storm.enabled = false;
         set.latency_regression.api_p95_ms = 500.0;
         let m = DialectMetrics::for_dialect("genai").unwrap();
         let g = alerting_rules(&m, &set, &RuleOptions::default().with_for_seconds(0)).unwrap();
         assert!(expr(&g, "AgentobsSessionTokenBudget").ends_with("> 1000"));
+        assert!(expr(&g, "AgentobsSessionCostBudget").ends_with("> 2.5"));
+        set.runaway_session.max_cost_usd = 0.0;
+        let g0 = alerting_rules(&m, &set, &RuleOptions::default()).unwrap();
+        assert!(
+            g0.rules
+                .iter()
+                .all(|r| r.alert != "AgentobsSessionCostBudget")
+        );
         assert!(g.rules.iter().all(|r| r.alert != "AgentobsToolCallStorm"));
         assert!(expr(&g, "AgentobsApiLatencyP95").contains("> 0.5 and"));
         assert!(g.to_yaml().contains("        for: 0s\n"));

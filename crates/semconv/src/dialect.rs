@@ -559,6 +559,25 @@ impl MapContext<'_> {
         );
     }
 
+    /// Adds the current request's cost to the counter `agentobs.cost.usd` (unit `USD`) on the
+    /// series of `attributes`: call it once per model request, with the attributes of the
+    /// dialect's token metric. An unpriced request ([`cost`](Self::cost) is `None`) records
+    /// nothing — never $0 — so the counter's sum is the cost of the priced requests, as on
+    /// the spans. Returns whether it recorded.
+    pub fn record_cost(&mut self, attributes: &AttrList, time: Timestamp) -> bool {
+        let Some(c) = self.cost else {
+            return false;
+        };
+        self.counter(
+            ao::METRIC_COST_USD,
+            ao::UNIT_USD,
+            attributes,
+            c.total_usd(),
+            time,
+        );
+        true
+    }
+
     /// Records `value` in histogram `name` with explicit bucket `bounds`.
     pub fn histogram(
         &mut self,

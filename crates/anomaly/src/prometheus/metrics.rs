@@ -5,6 +5,7 @@ use agentobs_semconv::keys::agentobs as ao;
 use agentobs_semconv::keys::codex as cx;
 use agentobs_semconv::keys::genai_latest as latest;
 use agentobs_semconv::keys::genai_v1_41 as g;
+use agentobs_semconv::keys::openinference as oi;
 use agentobs_semconv::keys::resource as res;
 use agentobs_semconv::prometheus_names::{
     MetricKind, TranslationStrategy, prometheus_label, prometheus_name,
@@ -187,6 +188,9 @@ pub struct DialectMetrics {
     pub turn_latency: Option<Latency>,
     /// Tool call durations (dashboards).
     pub tool_latency: Option<Latency>,
+    /// The `agentobs.cost.usd` counter: its sum per session is the cost of the session's
+    /// priced requests, USD (every dialect records it; unpriced requests add nothing).
+    pub cost: Option<Series>,
     /// The `agentobs.alerts` counter (every dialect records it).
     pub alerts: MetricRef,
     /// The model attribute of the metrics.
@@ -197,6 +201,13 @@ pub struct DialectMetrics {
 
 /// The alerts counter every dialect records (`map_alert` in agentobs-semconv).
 const ALERTS: MetricRef = MetricRef::counter(ao::METRIC_ALERTS, "{alert}");
+
+/// The cost counter every dialect records (`MapContext::record_cost` in agentobs-semconv).
+const COST: MetricRef = MetricRef::counter(ao::METRIC_COST_USD, ao::UNIT_USD);
+
+fn cost() -> Option<Series> {
+    Some(Series::new(COST, Part::Value, &[]))
+}
 
 impl DialectMetrics {
     /// The dialects with metrics described here.
@@ -218,8 +229,9 @@ impl DialectMetrics {
                 api_latency: None,
                 turn_latency: None,
                 tool_latency: None,
+                cost: cost(),
                 alerts: ALERTS,
-                model_label: None,
+                model_label: Some(oi::LLM_MODEL_NAME),
                 tool_label: None,
             },
             _ => return None,
@@ -246,7 +258,7 @@ impl DialectMetrics {
             }
         };
         let mut series = |s: &Series| add(s.metric, &mut s.matchers.iter().map(|m| m.key));
-        for s in self.sessions.iter().chain(&self.tokens) {
+        for s in self.sessions.iter().chain(&self.tokens).chain(&self.cost) {
             series(s);
         }
         if let Some((s, label)) = &self.token_types {
@@ -324,6 +336,7 @@ fn genai() -> DialectMetrics {
         api_latency: Some(latency(g::OP_CHAT)),
         turn_latency: Some(latency(g::OP_INVOKE_AGENT)),
         tool_latency: Some(latency(g::OP_EXECUTE_TOOL)),
+        cost: cost(),
         alerts: ALERTS,
         model_label: Some(g::REQUEST_MODEL),
         tool_label: Some(g::TOOL_NAME),
@@ -359,6 +372,7 @@ fn genai_latest() -> DialectMetrics {
         api_latency: Some(latency(latest::METRIC_INFERENCE_DURATION)),
         turn_latency: Some(latency(latest::METRIC_INVOKE_AGENT_DURATION)),
         tool_latency: Some(latency(latest::METRIC_EXECUTE_TOOL_DURATION)),
+        cost: cost(),
         alerts: ALERTS,
         model_label: Some(g::REQUEST_MODEL),
         tool_label: Some(g::TOOL_NAME),
@@ -413,6 +427,7 @@ fn codex() -> DialectMetrics {
         api_latency: Some(latency(cx::METRIC_API_REQUEST_DURATION)),
         turn_latency: Some(latency(cx::METRIC_TURN_E2E_DURATION)),
         tool_latency: Some(latency(cx::METRIC_TOOL_CALL_DURATION)),
+        cost: cost(),
         alerts: ALERTS,
         model_label: Some(cx::MODEL),
         tool_label: Some(cx::TAG_TOOL),

@@ -12,7 +12,8 @@ use crate::{Dialect, MapContext, TurnState};
 /// Codex CLI's own names (`codex-rs/otel`): the `codex.*` log events with Codex's attribute
 /// keys (values as strings, as Codex writes them) and the `codex.*` metrics with its default
 /// tags (`auth_mode`, `session_source`, `originator`, `model`, `app.version`), delta
-/// temporality.
+/// temporality. One metric of ours besides: `agentobs.cost.usd` (USD, each priced request's
+/// cost, on the same default tags), which Codex has no counterpart for.
 ///
 /// Dashboards built for Codex then work for any harness — and for `codex exec` runs, whose
 /// per-turn token metric Codex itself does not emit. No spans: Codex's own spans are its
@@ -378,6 +379,8 @@ impl Dialect for Codex {
                 );
                 a.set(k::TOOL_TOKEN_COUNT, t.total_tokens().to_string());
                 cx.log_detached(k::SSE_EVENT, at, Severity::Info, a);
+                // Not a Codex metric: `agentobs.cost.usd` on Codex's default tags.
+                cx.record_cost(&metric_tags(ctx), at);
             }
             EventKind::TurnCompleted(c) => {
                 if let Some(ttft) = c.time_to_first_token_ms {

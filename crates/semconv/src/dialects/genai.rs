@@ -32,7 +32,8 @@ pub enum GenAiVersion {
 ///   are `agentobs.*` span events on it (the conventions have none);
 /// - metrics: `gen_ai.client.token.usage` and `gen_ai.client.operation.duration` (v1.41), or
 ///   the `gen_ai.client.inference.*`, `gen_ai.invoke_agent.duration` and
-///   `gen_ai.execute_tool.duration` instruments (latest).
+///   `gen_ai.execute_tool.duration` instruments (latest); and `agentobs.cost.usd` (USD, each
+///   priced request's cost, on the chat metrics' operation, provider and model).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GenAi {
     version: GenAiVersion,
@@ -140,6 +141,7 @@ impl GenAi {
         let at = event.at;
         let secs = seconds(at.millis_since(start));
         let base = self.metric_attrs(cx, g::OP_CHAT);
+        cx.record_cost(&base, at);
         if self.is_latest() {
             let usage = &u.usage;
             for (name, v) in [

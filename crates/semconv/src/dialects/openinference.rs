@@ -19,7 +19,9 @@ use crate::{Dialect, MapContext, TurnState};
 ///   `llm.cost.*` when the request is priced;
 /// - each tool call is a `TOOL` span;
 /// - `session.id` is the thread id, so Phoenix groups a session's traces;
-/// - no metrics and no log records (the conventions define none).
+/// - no log records, and no metrics the conventions define (they define none): only ours,
+///   `agentobs.cost.usd` (USD, each priced request's cost, by `llm.model_name` and
+///   `llm.provider`) and `agentobs.alerts`.
 ///
 /// Token counts sit on `LLM` spans only: Phoenix sums them over a trace, so repeating them on
 /// the `AGENT` span would count them twice.
@@ -112,7 +114,7 @@ impl Dialect for OpenInference {
                     a.push(oi::LLM_MODEL_NAME, m);
                 }
                 let (provider, system) = openinference_provider(ctx);
-                a.push(oi::LLM_PROVIDER, provider);
+                a.push(oi::LLM_PROVIDER, provider.clone());
                 a.push(oi::LLM_SYSTEM, system);
                 let params = json_object(&[
                     ("model", ctx.model.as_deref()),
@@ -146,6 +148,12 @@ impl Dialect for OpenInference {
                     None => a.push(ao::COST_UNPRICED, true),
                 }
                 cx.emit_span(span);
+                let mut series = AttrList::with_capacity(2);
+                if let Some(m) = cx.model() {
+                    series.push(oi::LLM_MODEL_NAME, m);
+                }
+                series.push(oi::LLM_PROVIDER, provider);
+                cx.record_cost(&series, event.at);
             }
             EventKind::ApiRequest(r)
                 if r.error.is_some() || r.status_code.is_some_and(|s| s >= 400) =>

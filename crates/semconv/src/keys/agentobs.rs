@@ -17,6 +17,11 @@ pub const COST_OUTPUT_USD: &str = "agentobs.cost.output_usd";
 pub const COST_UNPRICED: &str = "agentobs.cost.unpriced";
 /// Requests without a price in a turn.
 pub const COST_UNPRICED_REQUESTS: &str = "agentobs.cost.unpriced_requests";
+/// Counter of cost in USD: each priced model request adds its cost (an unpriced request adds
+/// nothing, never $0), on the series attributes of the dialect's token metric.
+pub const METRIC_COST_USD: &str = "agentobs.cost.usd";
+/// Unit of [`METRIC_COST_USD`] (kept verbatim by Prometheus's translation).
+pub const UNIT_USD: &str = "USD";
 /// The turn id.
 pub const TURN_ID: &str = "agentobs.turn.id";
 /// What started the turn (`user`, `exec`, `guardian_review`, …).
