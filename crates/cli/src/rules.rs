@@ -22,8 +22,8 @@ pub struct RulesArgs {
 #[derive(clap::Subcommand, Debug)]
 enum RulesCommand {
     /// Prometheus alerting rules (YAML): the metric-based equivalents of the anomaly rules
-    /// (token budget, tool-call storm, tool and API error rates, latency p95) and an alert on
-    /// any critical alert of the engine, over the dialect's metrics.
+    /// (token and cost budgets, tool-call storm, tool and API error rates, latency p95) and an
+    /// alert on any critical alert of the engine, over the dialect's metrics.
     Prometheus(PrometheusArgs),
 }
 
