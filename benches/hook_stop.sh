@@ -4,10 +4,10 @@
 # as Codex would run it. Prints each run's wall time and the median; the hook's own
 # `read_ms` (its time budget covers the read) is in the ledger lines.
 #
-#   benches/hook_stop.sh            (builds the release CLI and the corpus generator first)
+#   benches/hook_stop.sh   (builds the release CLI and the corpus generator first; NO_BUILD=1 skips that)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --release -p agentobs-cli -p agentobs-corpus
+[ -n "${NO_BUILD:-}" ] || cargo build -q --release -p agentobs-cli -p agentobs-corpus
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target/release/agentobs-corpus --out "$work/home" --size-mb 10 --files 1 --seed 10 >/dev/null
