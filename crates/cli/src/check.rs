@@ -1,6 +1,6 @@
 //! `agentobs check` and `agentobs baseline`: the anomaly rules over rollouts.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
@@ -8,7 +8,7 @@ use agentobs_anomaly::{
     Alert, AlertReport, BaselineBuilder, Baselines, DEFAULT_MIN_SESSIONS, Engine, Policy, RuleSet,
     Severity,
 };
-use agentobs_codex::{ReadOptions, RolloutFile, RolloutReader, Warning, guard_file};
+use agentobs_codex::{ReadOptions, RolloutFile, Warning};
 use agentobs_schema::{Event, EventSink, SourceEnd};
 
 use crate::dates::{DateArgs, print_warning};
@@ -92,33 +92,11 @@ impl<S: EventSink> EventSink for Reading<S> {
     }
 }
 
-/// Reads every file (with content: rules compare arguments; nothing of it is printed), a
-/// failure in one file costing only that file.
+/// Reads every file with content: the rules compare arguments and outputs (nothing of them
+/// is printed).
 fn read_all<S: EventSink>(files: &[RolloutFile], sink: &mut Reading<S>) {
     let opts = ReadOptions::default().with_content(true);
-    let progress = io::stderr().is_terminal();
-    let mut shown = std::time::Instant::now();
-    for (i, f) in files.iter().enumerate() {
-        if progress && shown.elapsed() >= std::time::Duration::from_millis(100) {
-            shown = std::time::Instant::now();
-            eprint!("\r{i}/{} files ", files.len());
-        }
-        let label = f.path.display().to_string();
-        let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
-            Ok(mut reader) => reader.feed(&mut *sink),
-            Err(e) => {
-                eprintln!("warning: {e}");
-                sink.warnings += 1;
-                ControlFlow::Continue(())
-            }
-        });
-        if let Err(w) = read {
-            sink.warning(&w);
-        }
-    }
-    if progress {
-        eprint!("\r\x1b[K");
-    }
+    crate::inputs::read_files(files, &opts, sink, Some(&|_: &Reading<S>| String::new()));
 }
 
 fn fail_on(s: &str) -> Result<Option<Severity>, String> {

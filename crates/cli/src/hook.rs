@@ -86,11 +86,7 @@ fn pre_tool_use(args: &HookArgs, input: &HookInput) -> u8 {
     println!("{}", pre_tool_use_deny(&reason));
     if let Some(ledger) = &args.ledger {
         let record = DenyRecord {
-            schema: LEDGER_SCHEMA,
-            at: Timestamp::now(),
-            hook: "PreToolUse",
-            session_id: input.session_id.as_deref(),
-            turn_id: input.turn_id.as_deref(),
+            head: Head::new("PreToolUse", input),
             tool,
             tool_use_id: input.tool_use_id.as_deref(),
             decision: "deny",
@@ -104,14 +100,33 @@ fn pre_tool_use(args: &HookArgs, input: &HookInput) -> u8 {
     exit::OK
 }
 
-/// A ledger line for a denied call.
+/// What every ledger line starts with.
 #[derive(serde::Serialize)]
-struct DenyRecord<'a> {
+struct Head<'a> {
     schema: &'static str,
     at: Timestamp,
     hook: &'static str,
     session_id: Option<&'a str>,
     turn_id: Option<&'a str>,
+}
+
+impl<'a> Head<'a> {
+    fn new(hook: &'static str, input: &'a HookInput) -> Self {
+        Head {
+            schema: LEDGER_SCHEMA,
+            at: Timestamp::now(),
+            hook,
+            session_id: input.session_id.as_deref(),
+            turn_id: input.turn_id.as_deref(),
+        }
+    }
+}
+
+/// A ledger line for a denied call.
+#[derive(serde::Serialize)]
+struct DenyRecord<'a> {
+    #[serde(flatten)]
+    head: Head<'a>,
     tool: &'a str,
     tool_use_id: Option<&'a str>,
     decision: &'static str,
@@ -122,11 +137,8 @@ struct DenyRecord<'a> {
 /// A ledger line for a session at a `Stop`: what it used and cost so far, and its alerts.
 #[derive(serde::Serialize)]
 struct StopRecord<'a> {
-    schema: &'static str,
-    at: Timestamp,
-    hook: &'static str,
-    session_id: Option<&'a str>,
-    turn_id: Option<&'a str>,
+    #[serde(flatten)]
+    head: Head<'a>,
     transcript_path: &'a str,
     cwd: Option<&'a str>,
     model: Option<&'a str>,
@@ -285,11 +297,7 @@ fn stop(args: &HookArgs, input: &HookInput) -> u8 {
     }
     let alerts: Vec<Alert> = engine.finish();
     let record = StopRecord {
-        schema: LEDGER_SCHEMA,
-        at: Timestamp::now(),
-        hook: "Stop",
-        session_id: input.session_id.as_deref(),
-        turn_id: input.turn_id.as_deref(),
+        head: Head::new("Stop", input),
         transcript_path: path,
         cwd: input.cwd.as_deref(),
         model: totals.model.as_deref(),

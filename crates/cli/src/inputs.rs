@@ -46,3 +46,52 @@ impl InputArgs {
         roots
     }
 }
+
+/// The text a long read shows after `i/n files`, from the sink's state.
+pub type Progress<'a, S> = &'a dyn Fn(&S) -> String;
+
+/// Reads every file into `sink`, a failure in one file (even a bug of ours) costing only
+/// that file: an unopenable file or a panic becomes a warning to the sink. On a terminal,
+/// `progress` gives the text shown after `i/n files`.
+pub fn read_files<S: agentobs_schema::EventSink>(
+    files: &[RolloutFile],
+    opts: &agentobs_codex::ReadOptions,
+    sink: &mut S,
+    progress: Option<Progress<'_, S>>,
+) {
+    use std::io::IsTerminal;
+    use std::ops::ControlFlow;
+    let progress = progress.filter(|_| std::io::stderr().is_terminal());
+    let mut shown = std::time::Instant::now();
+    for (i, f) in files.iter().enumerate() {
+        if let Some(text) = progress
+            && shown.elapsed() >= std::time::Duration::from_millis(100)
+        {
+            shown = std::time::Instant::now();
+            eprint!("\r{i}/{} files{} ", files.len(), text(sink));
+        }
+        let label = f.path.display().to_string();
+        let read =
+            agentobs_codex::guard_file(
+                label.clone(),
+                || match agentobs_codex::RolloutReader::open(&f.path, opts.clone()) {
+                    Ok(mut reader) => reader.feed(&mut *sink),
+                    Err(e) => {
+                        sink.warning(&agentobs_codex::Warning {
+                            path: label.as_str().into(),
+                            line: 0,
+                            kind: agentobs_codex::WarningKind::Io,
+                            message: e.to_string(),
+                        });
+                        ControlFlow::Continue(())
+                    }
+                },
+            );
+        if let Err(w) = read {
+            sink.warning(&w);
+        }
+    }
+    if progress.is_some() {
+        eprint!("\r\x1b[K");
+    }
+}

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use agentobs::BookPricer;
-use agentobs_codex::{ReadOptions, RolloutReader, Warning, guard_file};
+use agentobs_codex::{ReadOptions, Warning};
 use agentobs_cost::ServiceTier;
 use agentobs_export::{OtlpHttpExporter, OtlpJsonWriter, Protocol};
 use agentobs_schema::{Event, EventSink, SourceEnd};
@@ -332,36 +332,10 @@ fn feed_files<D: Dialect, S: SignalSink>(
     opts: &ReadOptions,
     sink: &mut MapSink<D, S>,
 ) {
-    use std::io::IsTerminal;
-    let progress = sink.progress && std::io::stderr().is_terminal();
-    let mut shown = std::time::Instant::now();
-    for (i, f) in files.iter().enumerate() {
-        if progress && shown.elapsed() >= std::time::Duration::from_millis(100) {
-            shown = std::time::Instant::now();
-            eprint!(
-                "\r{}/{} files, {} events mapped ",
-                i,
-                files.len(),
-                sink.mapper.stats().events
-            );
-        }
-        let label = f.path.display().to_string();
-        let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
-            Ok(mut reader) => reader.feed(&mut *sink),
-            Err(e) => {
-                eprintln!("warning: {e}");
-                sink.warnings += 1;
-                ControlFlow::Continue(())
-            }
-        });
-        if let Err(w) = read {
-            sink.warning(&w);
-        }
-    }
-    if progress {
-        // Clear the progress line.
-        eprint!("\r\x1b[K");
-    }
+    let progress = |s: &MapSink<D, S>| format!(", {} events mapped", s.mapper.stats().events);
+    let progress: Option<crate::inputs::Progress<'_, MapSink<D, S>>> =
+        sink.progress.then_some(&progress);
+    crate::inputs::read_files(files, opts, sink, progress);
 }
 
 /// Feeds events in the date range to the mapper; prints warnings.

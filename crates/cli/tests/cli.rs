@@ -201,10 +201,14 @@ fn report_table_and_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["schema"], "agentobs.report/v1");
     assert_eq!(v["group_by"], serde_json::json!(["day", "model"]));
-    // Nine threads, eight with usage (the context-overflow run billed nothing): plain and
-    // reasoning 4390 each, five two-request runs 8780 each, the reviewer sub-thread 2890.
-    assert_eq!(v["totals"]["sessions"], 8);
-    assert_eq!(v["totals"]["input_tokens"], 4390 * 2 + 8780 * 5 + 2890);
+    // Ten threads, nine with usage (the context-overflow run billed nothing): plain and
+    // reasoning 4390 each, five two-request runs 8780 each, the reviewer sub-thread 2890,
+    // and the hook-denied run 4200 + 4600.
+    assert_eq!(v["totals"]["sessions"], 9);
+    assert_eq!(
+        v["totals"]["input_tokens"],
+        4390 * 2 + 8780 * 5 + 2890 + 8800
+    );
     assert_eq!(v["rows"][0]["key"]["model"], "gpt-5.1-codex");
     assert!(v["warnings"].as_array().unwrap().is_empty());
 }

@@ -370,19 +370,6 @@ fn escape_help(s: &str) -> String {
     s.replace('\\', "\\\\").replace('\n', "\\n")
 }
 
-fn escape_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn sample(out: &mut String, name: &str, suffix: &str, labels: &Labels, le: Option<&str>, v: f64) {
     out.push_str(name);
     out.push_str(suffix);
@@ -398,7 +385,11 @@ fn sample(out: &mut String, name: &str, suffix: &str, labels: &Labels, le: Optio
                 out.push(',');
             }
             first = false;
-            let _ = write!(out, "{k}=\"{}\"", escape_value(v));
+            let _ = write!(
+                out,
+                "{k}=\"{}\"",
+                agentobs_semconv::prometheus_names::escape_label_value(v)
+            );
         }
         out.push('}');
     }

@@ -236,6 +236,26 @@ fn clean_unit(unit: &str) -> String {
     out
 }
 
+/// A label value (or any string) escaped for a double-quoted Prometheus string — in PromQL
+/// and in the text exposition format alike: `\\`, `\"` and `\n`.
+///
+/// ```
+/// use agentobs_semconv::prometheus_names::escape_label_value;
+/// assert_eq!(escape_label_value("a\"b\\c\nd"), r#"a\"b\\c\nd"#);
+/// ```
+pub fn escape_label_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// True for a name Prometheus 2.x accepts as a metric name: `[a-zA-Z_:][a-zA-Z0-9_:]*`.
 pub fn is_legacy_metric_name(name: &str) -> bool {
     let mut chars = name.chars();

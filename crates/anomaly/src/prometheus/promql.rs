@@ -11,18 +11,10 @@ use super::{MatchOp, Matcher, MetricRef, Part, Series};
 
 /// A PromQL double-quoted string.
 pub(crate) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    format!(
+        "\"{}\"",
+        agentobs_semconv::prometheus_names::escape_label_value(s)
+    )
 }
 
 /// Writes PromQL for one translation strategy; notes when it needs Prometheus 3's quoted
