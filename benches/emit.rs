@@ -3,16 +3,20 @@
 //! - `emit/tool_result/agentobs`: one `Session::tool_result` through the [`Pipeline`] to the
 //!   OTLP sink (genai dialect, SDK span exporter, OTLP/HTTP to a local receiver): the cost on
 //!   the emitting thread;
-//! - `emit/tool_result/tracing-bridge`: the same facts logged the way Codex does — a
-//!   `tracing` event (target `codex_otel.log_only`, `event.name = codex.tool_result`, the
-//!   same fields) through `OpenTelemetryTracingBridge` into the SDK's batch log processor and
-//!   its OTLP/HTTP log exporter to the same kind of receiver;
-//! - `emit/tool_result/disabled`: the same call on disabled telemetry;
+//! - `emit/tool_result/codex-layer`: the same facts logged the way Codex does — a `tracing`
+//!   event (target `codex_otel.log_only`, `event.name = codex.tool_result`, string fields)
+//!   through `Telemetry::tracing_layer` (`CodexEventLayer`: the fields decoded into a typed
+//!   event) into the same pipeline and sink;
+//! - `emit/tool_result/tracing-bridge`: the same `tracing` event through
+//!   `OpenTelemetryTracingBridge` into the SDK's batch log processor and its OTLP/HTTP log
+//!   exporter to the same kind of receiver;
+//! - `emit/tool_result/disabled`: the `Session::tool_result` call on disabled telemetry;
 //! - `replay/genai`: rollouts mapped and exported to the local receiver (elements = events,
 //!   bytes = rollout bytes read), through `Destinations`.
 //!
-//! Both emitting paths drop what their queues cannot hold (ours: 65,536 events; the SDK's:
-//! its `max_queue_size`, set to 65,536 too); the drops of each are printed after its run.
+//! Every emitting path drops what its queue cannot hold (ours: 65,536 events; the SDK's: its
+//! `max_queue_size`, set to 65,536 too); ours print what they accepted and dropped after
+//! their run.
 //!
 //! ```text
 //! cargo bench --bench emit
@@ -152,6 +156,51 @@ fn ours(c: &mut Criterion) {
     let _ = t.shutdown(Duration::from_secs(30));
 }
 
+/// The `codex.tool_result` event as Codex logs it (the same in both layer cases).
+macro_rules! codex_tool_result {
+    () => {
+        tracing::event!(
+            target: "codex_otel.log_only",
+            tracing::Level::INFO,
+            event.name = "codex.tool_result",
+            event.timestamp = "2026-11-25T08:21:22.123Z",
+            conversation.id = THREAD,
+            app.version = "0.169.0",
+            model = "gpt-5",
+            tool_name = "shell",
+            call_id = "call-1",
+            arguments = black_box(ARGS),
+            duration_ms = "42",
+            success = "true",
+            output = black_box(OUTPUT),
+            mcp_server = "",
+        )
+    };
+}
+
+fn layer(c: &mut Criterion) {
+    use tracing_subscriber::prelude::*;
+    let (url, _) = receiver();
+    let t = Telemetry::builder()
+        .queue_capacity(65_536)
+        .otlp(&config(&url), "genai")
+        .unwrap()
+        .build();
+    let subscriber = tracing_subscriber::registry().with(t.tracing_layer());
+    let mut g = c.benchmark_group("emit/tool_result");
+    g.throughput(Throughput::Elements(1));
+    tracing::subscriber::with_default(subscriber, || {
+        g.bench_function("codex-layer", |b| b.iter(|| codex_tool_result!()));
+    });
+    g.finish();
+    let st = t.stats();
+    eprintln!(
+        "codex-layer: accepted {} dropped {}",
+        st.sinks[0].accepted, st.sinks[0].dropped
+    );
+    let _ = t.shutdown(Duration::from_secs(30));
+}
+
 fn theirs(c: &mut Criterion) {
     use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
@@ -180,26 +229,7 @@ fn theirs(c: &mut Criterion) {
     let mut g = c.benchmark_group("emit/tool_result");
     g.throughput(Throughput::Elements(1));
     tracing::subscriber::with_default(subscriber, || {
-        g.bench_function("tracing-bridge", |b| {
-            b.iter(|| {
-                tracing::event!(
-                    target: "codex_otel.log_only",
-                    tracing::Level::INFO,
-                    event.name = "codex.tool_result",
-                    event.timestamp = "2026-11-25T08:21:22.123Z",
-                    conversation.id = THREAD,
-                    app.version = "0.169.0",
-                    model = "gpt-5",
-                    tool_name = "shell",
-                    call_id = "call-1",
-                    arguments = black_box(ARGS),
-                    duration_ms = "42",
-                    success = "true",
-                    output = black_box(OUTPUT),
-                    mcp_server = "",
-                );
-            })
-        });
+        g.bench_function("tracing-bridge", |b| b.iter(|| codex_tool_result!()));
     });
     g.finish();
     let _ = provider.shutdown();
@@ -264,6 +294,7 @@ fn main() {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
     ours(&mut c);
+    layer(&mut c);
     theirs(&mut c);
     replay(&mut c);
     c.final_summary();
