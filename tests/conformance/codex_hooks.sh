@@ -37,14 +37,16 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 cargo build -q -p agentobs-cli
-agentobs=$root/target/debug/agentobs
+# Codex runs a hook that cannot start as if it allowed the call: make sure ours can.
+agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
+[ -x "$agentobs" ] || { echo "codex_hooks: $agentobs was not built"; exit 1; }
 failures=0
 check() { # check DESCRIPTION COMMAND...
   if "${@:2}"; then echo "  ok: $1"; else echo "  FAILED: $1"; failures=$((failures + 1)); fi
 }
 
 for version in ${CODEX_VERSIONS:-0.169.0 0.171.0}; do
-  cache=$root/target/conformance/codex-$version
+  cache=${CARGO_TARGET_DIR:-$root/target}/conformance/codex-$version
   bin=$cache/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex
   if [ ! -x "$bin" ]; then
     mkdir -p "$cache"
