@@ -476,6 +476,7 @@ pub(crate) fn tool_agentobs_attrs(a: &mut AttrList, r: &agentobs_schema::ToolRes
     a.set_opt(ao::TOOL_MCP_SERVER, r.mcp_server.clone());
     a.set(ao::TOOL_ARGUMENTS_LENGTH, r.arguments.len());
     a.set(ao::TOOL_OUTPUT_LENGTH, r.output.len());
+    a.set_opt(ao::TOOL_BLOCKED_BY, r.blocked_by.clone());
 }
 
 /// Cost attributes: the total and its parts, or `agentobs.cost.unpriced`.

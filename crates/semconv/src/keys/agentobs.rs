@@ -58,6 +58,8 @@ pub const TOOL_ORIGIN: &str = "agentobs.tool.origin";
 pub const TOOL_ARGUMENTS_LENGTH: &str = "agentobs.tool.arguments_length";
 /// Length of the tool output in characters.
 pub const TOOL_OUTPUT_LENGTH: &str = "agentobs.tool.output_length";
+/// What stopped a tool call before it ran (`PreToolUse hook`); the command never ran.
+pub const TOOL_BLOCKED_BY: &str = "agentobs.tool.blocked_by";
 /// Span event: an approval decision on the tool call.
 pub const EVENT_TOOL_DECISION: &str = "agentobs.tool.decision";
 /// The decision (`approved`, `denied`, `approved_for_session`, …).
