@@ -203,6 +203,12 @@ impl Engine {
         self.rules.iter().map(|r| &*r.0)
     }
 
+    /// The facts of the sessions open now (tokens, cost, tool calls, … so far), in no
+    /// particular order.
+    pub fn sessions(&self) -> impl Iterator<Item = &SessionFacts> {
+        self.slots.iter().map(|s| &s.facts)
+    }
+
     /// Counters.
     pub fn stats(&self) -> EngineStats {
         let mut s = self.stats;

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use agentobs_anomaly::{Alert, Engine, Policy, RuleSet};
 use agentobs_codex::hooks::{HookEvent, HookInput, pre_tool_use_deny};
 use agentobs_codex::{ReadOptions, RolloutReader, guard_file};
-use agentobs_cost::{PriceBook, Request, ServiceTier};
-use agentobs_schema::{Event, EventKind, EventSink, SourceEnd, Timestamp, TokenUsage};
+use agentobs_cost::ServiceTier;
+use agentobs_schema::{Event, EventSink, Timestamp, TokenUsage};
 
 use crate::exit;
 use crate::pricing::PricingArgs;
@@ -177,54 +177,24 @@ impl Tokens {
     }
 }
 
-/// Token and cost totals of the rollout, and a deadline.
-struct Totals {
-    book: PriceBook,
-    tier: ServiceTier,
-    usage: TokenUsage,
-    requests: u64,
-    cost_usd: f64,
-    unpriced: u64,
-    model: Option<String>,
+/// Feeds the engine until the deadline. The end of the file is not passed on, so the
+/// session stays open and its facts (tokens, cost) can be read before `finish`.
+struct StopSink<'a> {
+    engine: &'a mut Engine,
     deadline: Instant,
     seen: u32,
     out_of_time: bool,
 }
 
-impl EventSink for Totals {
+impl EventSink for StopSink<'_> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
-        if let EventKind::TokenUsage(u) = &event.kind {
-            self.usage = self.usage.saturating_add(&u.usage);
-            self.requests += 1;
-            match Request::new(event.at, &event.ctx, u).cost(&self.book, self.tier) {
-                Some(c) => self.cost_usd += c.total_usd(),
-                None => self.unpriced += 1,
-            }
-            self.model.clone_from(&event.ctx.model);
-        }
+        let _ = self.engine.event(event);
         self.seen = self.seen.wrapping_add(1);
         if self.seen.is_multiple_of(256) && Instant::now() >= self.deadline {
             self.out_of_time = true;
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
-    }
-}
-
-/// Engine and totals, fed together.
-struct StopSink<'a> {
-    totals: &'a mut Totals,
-    engine: &'a mut Engine,
-}
-
-impl EventSink for StopSink<'_> {
-    fn event(&mut self, event: &Event) -> ControlFlow<()> {
-        let _ = self.engine.event(event);
-        self.totals.event(event)
-    }
-
-    fn end(&mut self, end: &SourceEnd) {
-        self.engine.end(end);
     }
 }
 
@@ -260,17 +230,11 @@ fn stop(args: &HookArgs, input: &HookInput) -> u8 {
     let tier = tier.unwrap_or(ServiceTier::Standard);
     let mut engine = Engine::builder()
         .rules(rules)
-        .price_book(book.clone())
+        .price_book(book)
         .default_tier(tier)
         .build();
-    let mut totals = Totals {
-        book,
-        tier,
-        usage: TokenUsage::default(),
-        requests: 0,
-        cost_usd: 0.0,
-        unpriced: 0,
-        model: input.model.clone(),
+    let mut sink = StopSink {
+        engine: &mut engine,
         deadline: started + Duration::from_millis(args.budget_ms),
         seen: 0,
         out_of_time: false,
@@ -278,36 +242,41 @@ fn stop(args: &HookArgs, input: &HookInput) -> u8 {
     let opts = ReadOptions::default().with_content(true);
     let read = guard_file(path.to_owned(), || {
         match RolloutReader::open(Path::new(path), opts) {
-            Ok(mut reader) => {
-                let mut sink = StopSink {
-                    totals: &mut totals,
-                    engine: &mut engine,
-                };
-                reader.feed(&mut sink)
-            }
+            Ok(mut reader) => reader.feed(&mut sink),
             Err(e) => {
                 eprintln!("agentobs hook: {e}");
                 ControlFlow::Break(())
             }
         }
     });
-    let readable = matches!(read, Ok(ControlFlow::Continue(()))) || totals.out_of_time;
+    let out_of_time = sink.out_of_time;
+    let readable = matches!(read, Ok(ControlFlow::Continue(()))) || out_of_time;
     if let Err(w) = &read {
         eprintln!("agentobs hook: {w}");
     }
+    // One rollout is one session: the engine's facts of it are the record's numbers.
+    let facts = engine.sessions().max_by_key(|f| f.events).cloned();
     let alerts: Vec<Alert> = engine.finish();
+    let (usage, requests, cost, unpriced) = facts.as_ref().map_or_else(
+        || (TokenUsage::default(), 0, 0.0, 0),
+        |f| (f.usage, f.requests, f.cost_usd, f.unpriced_requests),
+    );
+    let model = facts
+        .as_ref()
+        .and_then(|f| f.model())
+        .or(input.model.as_deref());
     let record = StopRecord {
         head: Head::new("Stop", input),
         transcript_path: path,
         cwd: input.cwd.as_deref(),
-        model: totals.model.as_deref(),
-        tokens: Tokens::of(&totals.usage),
-        requests: totals.requests,
-        cost_usd: (totals.unpriced == 0).then_some(totals.cost_usd),
-        priced_cost_usd: totals.cost_usd,
-        unpriced_requests: totals.unpriced,
+        model,
+        tokens: Tokens::of(&usage),
+        requests,
+        cost_usd: (unpriced == 0).then_some(cost),
+        priced_cost_usd: cost,
+        unpriced_requests: unpriced,
         alerts: &alerts,
-        complete: readable && !totals.out_of_time,
+        complete: readable && !out_of_time,
         read_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
     match &args.ledger {
