@@ -97,51 +97,52 @@ impl Rule for RunawaySession {
             .unwrap_or((c.max_cost_usd, false));
         let turn_limit = from_base(base.and_then(|b| b.turn_tokens), c.turn_baseline_factor)
             .unwrap_or((c.turn_max_tokens as f64, false));
-        let how = |(limit, based): (f64, bool), k: f64| {
-            if based {
-                format!("{k} × the baseline p95 = {}", human(limit))
-            } else {
-                format!("the budget of {}", human(limit))
+        let severity = c.severity;
+        // One budget: fire once when `value` first exceeds a positive `limit`.
+        let mut over = |fired: &mut bool,
+                        value: f64,
+                        (limit, based): (f64, bool),
+                        k: f64,
+                        what: &str,
+                        fmt: fn(f64) -> String| {
+            if *fired || value <= limit || limit <= 0.0 {
+                return;
             }
-        };
-        if !st.tokens && tokens > token_limit.0 && token_limit.0 > 0.0 {
-            st.tokens = true;
-            let msg = format!(
-                "session used {} tokens, above {}",
-                human(tokens),
-                how(token_limit, c.baseline_factor)
-            );
-            let a = cx.raise(c.severity, msg);
-            (a.value, a.threshold) = (tokens, token_limit.0);
-            cx.cite(event);
-        }
-        if !st.cost && cost > cost_limit.0 && cost_limit.0 > 0.0 {
-            st.cost = true;
-            let limit = if cost_limit.1 {
-                format!(
-                    "{} × the baseline p95 = ${:.2}",
-                    c.baseline_factor, cost_limit.0
-                )
+            *fired = true;
+            let budget = if based {
+                format!("{k} × the baseline p95 = {}", fmt(limit))
             } else {
-                format!("the budget of ${:.2}", cost_limit.0)
+                format!("the budget of {}", fmt(limit))
             };
-            let a = cx.raise(
-                c.severity,
-                format!("session cost ${cost:.2}, above {limit}"),
-            );
-            (a.value, a.threshold) = (cost, cost_limit.0);
+            let a = cx.raise(severity, format!("{what} {}, above {budget}", fmt(value)));
+            (a.value, a.threshold) = (value, limit);
             cx.cite(event);
-        }
-        if !st.turn_fired && turn > turn_limit.0 && turn_limit.0 > 0.0 {
-            st.turn_fired = true;
-            let msg = format!(
-                "one turn used {} tokens, above {}",
-                human(turn),
-                how(turn_limit, c.turn_baseline_factor)
-            );
-            let a = cx.raise(c.severity, msg);
-            (a.value, a.threshold) = (turn, turn_limit.0);
-            cx.cite(event);
-        }
+        };
+        let usd = |v: f64| format!("${v:.2}");
+        let tokens_of = |v: f64| format!("{} tokens", human(v));
+        over(
+            &mut st.tokens,
+            tokens,
+            token_limit,
+            c.baseline_factor,
+            "session used",
+            tokens_of,
+        );
+        over(
+            &mut st.cost,
+            cost,
+            cost_limit,
+            c.baseline_factor,
+            "session cost",
+            usd,
+        );
+        over(
+            &mut st.turn_fired,
+            turn,
+            turn_limit,
+            c.turn_baseline_factor,
+            "one turn used",
+            tokens_of,
+        );
     }
 }
