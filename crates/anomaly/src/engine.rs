@@ -474,30 +474,46 @@ impl EventSink for Engine {
 
 /// An [`EventSink`] that feeds an [`Engine`] and passes every event on to `downstream`,
 /// followed by the alerts it raised as [`EventKind::Alert`] events: how alerts reach the
-/// exporters, in any dialect.
+/// exporters, in any dialect. Without an engine ([`Tap::optional`] with `None`) it only
+/// forwards.
 #[derive(Debug)]
 pub struct Tap<S> {
-    engine: Engine,
+    engine: Option<Engine>,
     downstream: S,
 }
 
 impl<S: EventSink> Tap<S> {
     /// Feeds `engine`, forwards to `downstream`.
     pub fn new(engine: Engine, downstream: S) -> Self {
+        Self::optional(Some(engine), downstream)
+    }
+
+    /// Feeds `engine` when there is one; forwards to `downstream` either way.
+    pub fn optional(engine: Option<Engine>, downstream: S) -> Self {
         Tap { engine, downstream }
     }
 
+    /// The sink events are forwarded to.
+    pub fn downstream(&self) -> &S {
+        &self.downstream
+    }
+
     /// Ends every open session, forwards their alerts, and returns the parts.
-    pub fn finish(mut self) -> (Engine, S) {
-        for alert in self.engine.finish() {
-            let _ = self.downstream.event(&alert.to_event());
+    pub fn finish(mut self) -> (Option<Engine>, S) {
+        if let Some(engine) = self.engine.as_mut() {
+            for alert in engine.finish() {
+                let _ = self.downstream.event(&alert.to_event());
+            }
         }
         (self.engine, self.downstream)
     }
 
     fn forward_alerts(&mut self) -> ControlFlow<()> {
         let mut flow = ControlFlow::Continue(());
-        for alert in self.engine.take_alerts() {
+        let Some(engine) = self.engine.as_mut() else {
+            return flow;
+        };
+        for alert in engine.take_alerts() {
             if self.downstream.event(&alert.to_event()).is_break() {
                 flow = ControlFlow::Break(());
             }
@@ -509,7 +525,10 @@ impl<S: EventSink> Tap<S> {
 impl<S: EventSink> EventSink for Tap<S> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
         let flow = self.downstream.event(event);
-        let _ = self.engine.event(event);
+        let Some(engine) = self.engine.as_mut() else {
+            return flow;
+        };
+        let _ = engine.event(event);
         let alerts = self.forward_alerts();
         if flow.is_break() || alerts.is_break() {
             ControlFlow::Break(())
@@ -523,7 +542,9 @@ impl<S: EventSink> EventSink for Tap<S> {
     }
 
     fn end(&mut self, end: &SourceEnd) {
-        self.engine.end(end);
+        if let Some(engine) = self.engine.as_mut() {
+            engine.end(end);
+        }
         let _ = self.forward_alerts();
         self.downstream.end(end);
     }

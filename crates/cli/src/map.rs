@@ -149,8 +149,7 @@ impl Source {
         // withholds whatever the content policy does not capture.
         let content = self.content.captures_any() || self.engine.is_some();
         let mut sink = MapSink {
-            mapper,
-            engine: self.engine,
+            tap: agentobs_anomaly::Tap::optional(self.engine, mapper),
             dates: (since, until, timezone),
             warnings: 0,
             lines: 0,
@@ -160,13 +159,9 @@ impl Source {
             .with_content(content)
             .with_max_line_bytes(self.max_line_bytes);
         feed_files(&self.files, &opts, &mut sink);
-        if let Some(mut engine) = sink.engine.take() {
-            for alert in engine.finish() {
-                sink.mapper.map(&alert.to_event());
-            }
-        }
         let (warnings, lines) = (sink.warnings, sink.lines);
-        let (out, stats) = sink.mapper.finish();
+        let (_, mapper) = sink.tap.finish();
+        let (out, stats) = mapper.finish();
         Run {
             sink: out,
             stats,
@@ -332,7 +327,8 @@ fn feed_files<D: Dialect, S: SignalSink>(
     opts: &ReadOptions,
     sink: &mut MapSink<D, S>,
 ) {
-    let progress = |s: &MapSink<D, S>| format!(", {} events mapped", s.mapper.stats().events);
+    let progress =
+        |s: &MapSink<D, S>| format!(", {} events mapped", s.tap.downstream().stats().events);
     let progress: Option<crate::inputs::Progress<'_, MapSink<D, S>>> =
         sink.progress.then_some(&progress);
     crate::inputs::read_files(files, opts, sink, progress);
@@ -340,9 +336,9 @@ fn feed_files<D: Dialect, S: SignalSink>(
 
 /// Feeds events in the date range to the mapper; prints warnings.
 struct MapSink<D: Dialect, S: SignalSink> {
-    mapper: Mapper<D, S>,
-    /// Runs the rules; their alerts are mapped as events of their sessions.
-    engine: Option<agentobs_anomaly::Engine>,
+    /// The mapper, behind the rules when `--alerts` asked for them (their alerts are mapped
+    /// as events of their sessions).
+    tap: agentobs_anomaly::Tap<Mapper<D, S>>,
     dates: (
         Option<jiff::civil::Date>,
         Option<jiff::civil::Date>,
@@ -364,13 +360,7 @@ impl<D: Dialect, S: SignalSink> MapSink<D, S> {
 impl<D: Dialect, S: SignalSink> EventSink for MapSink<D, S> {
     fn event(&mut self, event: &Event) -> ControlFlow<()> {
         if self.in_range(event) {
-            self.mapper.map(event);
-            if let Some(engine) = self.engine.as_mut() {
-                let _ = engine.event(event);
-                for alert in engine.take_alerts() {
-                    self.mapper.map(&alert.to_event());
-                }
-            }
+            let _ = self.tap.event(event);
         }
         ControlFlow::Continue(())
     }
@@ -381,12 +371,6 @@ impl<D: Dialect, S: SignalSink> EventSink for MapSink<D, S> {
 
     fn end(&mut self, end: &SourceEnd) {
         self.lines += end.lines;
-        if let Some(engine) = self.engine.as_mut() {
-            engine.end(end);
-            for alert in engine.take_alerts() {
-                self.mapper.map(&alert.to_event());
-            }
-        }
-        self.mapper.end(end);
+        self.tap.end(end);
     }
 }
