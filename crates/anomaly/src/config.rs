@@ -81,13 +81,18 @@ pub enum RulesError {
     Policy(#[from] PolicyError),
 }
 
-/// 1-based line and column of a byte offset span's start in `text`.
-pub(crate) fn line_col(text: &str, span: Option<std::ops::Range<usize>>) -> (usize, usize) {
-    let at = span.map_or(0, |s| s.start).min(text.len());
-    let before = text.get(..at).unwrap_or("");
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+/// Parses TOML (a leading BOM allowed); on error its 1-based line, column and message.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, (usize, usize, String)> {
+    let text = text.trim_start_matches('\u{feff}');
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start).min(text.len());
+        let before = text.get(..at).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column, e.message().to_owned())
+    })
 }
 
 impl RuleSet {
@@ -103,16 +108,13 @@ impl RuleSet {
     /// Parses a rules file; `origin` names it in errors, `base` resolves a relative policy
     /// path.
     pub fn from_toml(text: &str, origin: &str, base: Option<&Path>) -> Result<RuleSet, RulesError> {
-        let text = text.trim_start_matches('\u{feff}');
-        let mut set: RuleSet = toml::from_str(text).map_err(|e| {
-            let (line, column) = line_col(text, e.span());
-            RulesError::Toml {
+        let mut set: RuleSet =
+            parse_toml(text).map_err(|(line, column, message)| RulesError::Toml {
                 path: origin.to_owned(),
                 line,
                 column,
-                message: e.message().to_owned(),
-            }
-        })?;
+                message,
+            })?;
         if let Some(p) = &set.approval_bypass.policy {
             let p = match base {
                 Some(b) if p.is_relative() => b.join(p),

@@ -231,16 +231,15 @@ impl Policy {
 
     /// Parses a policy; `origin` names the text in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Policy, PolicyError> {
-        let text = text.trim_start_matches('\u{feff}');
-        let file: PolicyFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = crate::config::line_col(text, e.span());
-            PolicyError::Toml {
-                path: origin.to_owned(),
-                line,
-                column,
-                message: e.message().to_owned(),
-            }
-        })?;
+        let file: PolicyFile =
+            crate::config::parse_toml(text).map_err(|(line, column, message)| {
+                PolicyError::Toml {
+                    path: origin.to_owned(),
+                    line,
+                    column,
+                    message,
+                }
+            })?;
         let patterns: Vec<String> = match file.deny_commands {
             Some(p) => p,
             None => DEFAULT_DENY_COMMANDS
