@@ -81,9 +81,22 @@ struct Counters {
 
 /// The `tracing` layer: see the [module docs](self).
 pub struct CodexEventLayer {
-    emit: Box<dyn Fn(Event) + Send + Sync>,
+    target: Target,
     prefix: String,
     variant: Variant,
+    decoder: Arc<Decoder>,
+}
+
+/// Where decoded events go.
+enum Target {
+    /// Decoded on the calling thread and handed to the closure.
+    Closure(Box<dyn Fn(Event) + Send + Sync>),
+    /// Copied on the calling thread, decoded on the pipeline's sink thread.
+    Pipeline(Arc<crate::pipeline::Pipeline>),
+}
+
+/// What decoding needs, shared with the sink threads that decode for a pipeline.
+struct Decoder {
     options: DecodeOptions,
     contexts: Mutex<HashMap<String, Arc<SessionContext>>>,
     counters: Arc<Counters>,
@@ -103,7 +116,9 @@ impl fmt::Debug for CodexEventLayer {
 pub struct LayerHandle(Arc<Counters>);
 
 impl LayerHandle {
-    /// The counters now.
+    /// The counters now. For a layer feeding a pipeline, events are decoded on the sink
+    /// thread, so the counters follow it (after [`Pipeline::flush`](crate::pipeline::Pipeline::flush)
+    /// they are complete).
     pub fn stats(&self) -> LayerStats {
         LayerStats {
             emitted: self.0.emitted.load(Ordering::Relaxed),
@@ -113,22 +128,31 @@ impl LayerHandle {
 }
 
 impl CodexEventLayer {
-    /// A layer handing every decoded event to `emit`. Defaults: prefix
-    /// [`CODEX_TARGET_PREFIX`], the [`Variant::Log`] variant, content withheld.
+    /// A layer handing every decoded event to `emit`, on the thread that logged it.
+    /// Defaults: prefix [`CODEX_TARGET_PREFIX`], the [`Variant::Log`] variant, content
+    /// withheld.
     pub fn new(emit: impl Fn(Event) + Send + Sync + 'static) -> Self {
-        CodexEventLayer {
-            emit: Box::new(emit),
-            prefix: CODEX_TARGET_PREFIX.to_owned(),
-            variant: Variant::Log,
-            options: DecodeOptions::default(),
-            contexts: Mutex::new(HashMap::new()),
-            counters: Arc::default(),
-        }
+        Self::with_target(Target::Closure(Box::new(emit)))
     }
 
-    /// A layer feeding `pipeline`.
+    /// A layer feeding `pipeline`. The logging thread only copies the event's fields and
+    /// queues them ([`Pipeline::emit_deferred`](crate::pipeline::Pipeline::emit_deferred));
+    /// decoding into a typed event happens on the sink's thread.
     pub fn for_pipeline(pipeline: Arc<crate::pipeline::Pipeline>) -> Self {
-        Self::new(move |e| pipeline.emit(e))
+        Self::with_target(Target::Pipeline(pipeline))
+    }
+
+    fn with_target(target: Target) -> Self {
+        CodexEventLayer {
+            target,
+            prefix: CODEX_TARGET_PREFIX.to_owned(),
+            variant: Variant::Log,
+            decoder: Arc::new(Decoder {
+                options: DecodeOptions::default(),
+                contexts: Mutex::new(HashMap::new()),
+                counters: Arc::default(),
+            }),
+        }
     }
 
     /// Take events under `prefix` instead (a harness of your own: `my_agent`).
@@ -145,13 +169,18 @@ impl CodexEventLayer {
 
     /// Keep prompts, tool arguments and outputs in the events (default off).
     pub fn with_content(mut self, on: bool) -> Self {
-        self.options = self.options.with_content(on);
+        let d = &self.decoder;
+        self.decoder = Arc::new(Decoder {
+            options: d.options.with_content(on),
+            contexts: Mutex::new(HashMap::new()),
+            counters: d.counters.clone(),
+        });
         self
     }
 
     /// A handle on the counters.
     pub fn handle(&self) -> LayerHandle {
-        LayerHandle(self.counters.clone())
+        LayerHandle(self.decoder.counters.clone())
     }
 
     fn takes(&self, target: &str) -> bool {
@@ -167,6 +196,25 @@ impl CodexEventLayer {
         match self.variant {
             Variant::Log => !trace_safe,
             Variant::TraceSafe => trace_safe,
+        }
+    }
+}
+
+impl Decoder {
+    /// `fields` as a typed event (counted), or `None` (not a `codex.*` event, or a bad one,
+    /// counted).
+    fn decode(&self, fields: &Fields<'static>, now: Timestamp) -> Option<Event> {
+        match log_event::decode(fields, &self.options) {
+            Ok(Some(decoded)) => {
+                let ctx = self.context(&decoded.meta);
+                self.counters.emitted.fetch_add(1, Ordering::Relaxed);
+                Some(decoded.into_event(ctx, now))
+            }
+            Ok(None) => None,
+            Err(_) => {
+                self.counters.bad.fetch_add(1, Ordering::Relaxed);
+                None
+            }
         }
     }
 
@@ -216,6 +264,17 @@ impl Visit for Collector<'_> {
 
 thread_local! {
     static FIELDS: std::cell::RefCell<Fields<'static>> = std::cell::RefCell::new(Fields::new());
+    /// Fields and text bytes of the last event this thread copied for a pipeline.
+    static LAST_SIZE: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((16, 256)) };
+}
+
+/// True when the event names a `codex.*` event (what the decoder takes): checked from its
+/// metadata and value before anything is copied for a pipeline.
+fn names_codex_event(fields: &Fields<'static>) -> bool {
+    use log_event::FieldSource;
+    fields
+        .field("event.name")
+        .is_some_and(|v| v.as_text().starts_with("codex."))
 }
 
 impl<S: Subscriber> Layer<S> for CodexEventLayer {
@@ -223,25 +282,32 @@ impl<S: Subscriber> Layer<S> for CodexEventLayer {
         if !self.takes(event.metadata().target()) {
             return;
         }
-        FIELDS.with(|cell| {
-            let Ok(mut fields) = cell.try_borrow_mut() else {
-                return;
-            };
-            fields.clear();
-            event.record(&mut Collector(&mut fields));
-            match log_event::decode(&*fields, &self.options) {
-                Ok(Some(decoded)) => {
-                    let ctx = self.context(&decoded.meta);
-                    let event = decoded.into_event(ctx, Timestamp::now());
-                    self.counters.emitted.fetch_add(1, Ordering::Relaxed);
-                    (self.emit)(event);
+        match &self.target {
+            Target::Closure(emit) => FIELDS.with(|cell| {
+                let Ok(mut fields) = cell.try_borrow_mut() else {
+                    return;
+                };
+                fields.clear();
+                event.record(&mut Collector(&mut fields));
+                if let Some(e) = self.decoder.decode(&fields, Timestamp::now()) {
+                    emit(e);
                 }
-                Ok(None) => {}
-                Err(_) => {
-                    self.counters.bad.fetch_add(1, Ordering::Relaxed);
+            }),
+            Target::Pipeline(pipeline) => {
+                // Copy the fields (sized like the last event's) and leave the decoding to
+                // the sink's thread.
+                let (n, text) = LAST_SIZE.get();
+                let mut fields = Fields::with_capacity(n, text);
+                event.record(&mut Collector(&mut fields));
+                LAST_SIZE.set((fields.len(), fields.text_len()));
+                if !names_codex_event(&fields) {
+                    return;
                 }
+                let now = Timestamp::now();
+                let decoder = self.decoder.clone();
+                pipeline.emit_deferred(move || decoder.decode(&fields, now));
             }
-        });
+        }
     }
 }
 
@@ -365,6 +431,34 @@ mod tests {
             codex_tool_result();
         });
         assert_eq!(handle.stats(), LayerStats { emitted: 1, bad: 1 });
+    }
+
+    #[test]
+    fn feeding_a_pipeline_decodes_on_the_sink_thread_with_the_same_result() {
+        use crate::pipeline::{MemorySink, Pipeline};
+        let memory = MemorySink::new();
+        let pipeline = Arc::new(Pipeline::builder().sink("memory", memory.clone()).build());
+        let l = CodexEventLayer::for_pipeline(pipeline.clone());
+        let handle = l.handle();
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(l), || {
+            codex_tool_result();
+            tracing::event!(target: "codex_otel", tracing::Level::INFO, event.name = "codex.api_request", attempt = "not a number");
+            tracing::event!(target: "codex_otel", tracing::Level::INFO, event.name = "other.thing");
+        });
+        assert!(
+            pipeline
+                .shutdown(std::time::Duration::from_secs(5))
+                .complete()
+        );
+        // `other.thing` never reached the queue; the bad one did and was counted there.
+        assert_eq!(pipeline.stats().sinks[0].accepted, 2);
+        assert_eq!(handle.stats(), LayerStats { emitted: 1, bad: 1 });
+        let direct = capture(|l| l, codex_tool_result);
+        let piped = memory.events();
+        assert_eq!(piped.len(), 1);
+        assert_eq!(piped[0].kind, direct[0].kind);
+        assert_eq!(piped[0].ctx, direct[0].ctx);
+        assert_eq!(piped[0].at, direct[0].at);
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -96,10 +96,51 @@ impl SinkSummary {
 
 enum Msg {
     Event(Arc<Event>),
+    Deferred(Arc<Deferred>),
     Warning(Box<Warning>),
     End(Box<SourceEnd>),
     Flush(mpsc::Sender<()>),
     Shutdown,
+}
+
+/// The work of building an event, left to a sink's thread.
+type Build = Box<dyn FnOnce() -> Option<Event> + Send>;
+
+/// An event built where it is first needed, once for all sinks: see
+/// [`Pipeline::emit_deferred`].
+struct Deferred {
+    build: Mutex<Option<Build>>,
+    event: OnceLock<Option<Event>>,
+}
+
+impl Deferred {
+    /// The event, built by the first sink thread that asks (`None`: there was none to build,
+    /// or building it panicked).
+    fn get(&self) -> Option<&Event> {
+        self.event
+            .get_or_init(|| {
+                let build = self.build.lock().ok().and_then(|mut b| b.take())?;
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(build))
+                    .ok()
+                    .flatten()
+            })
+            .as_ref()
+    }
+}
+
+/// Hands `msg`'s event to `sink`, catching a panic: `None` when the message holds no event.
+fn feed(sink: &mut dyn Sink, msg: &Msg) -> Option<std::thread::Result<ControlFlow<()>>> {
+    let event = match msg {
+        Msg::Event(e) => &**e,
+        Msg::Deferred(d) => match d.get() {
+            Some(e) => e,
+            None => return Some(Ok(ControlFlow::Continue(()))),
+        },
+        _ => return None,
+    };
+    Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || sink.event(event),
+    )))
 }
 
 #[derive(Debug, Default)]
@@ -296,19 +337,19 @@ fn run(
             // Past the shutdown deadline: what is still queued is dropped and counted.
             let mut lost = 0;
             while let Ok(m) = rx.try_recv() {
-                lost += u64::from(matches!(m, Msg::Event(_)));
+                lost += u64::from(matches!(m, Msg::Event(_) | Msg::Deferred(_)));
             }
             counters.dropped.fetch_add(lost, Ordering::Relaxed);
             break;
         }
         match rx.recv_timeout(every) {
-            Ok(Msg::Event(e)) => {
+            Ok(m @ (Msg::Event(_) | Msg::Deferred(_))) => {
                 // A panicking sink must not take the pipeline down: the event is lost, the
                 // sink goes on with the next one.
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sink.event(&e)));
+                let r = feed(sink, &m);
                 counters.processed.fetch_add(1, Ordering::Relaxed);
                 dirty = true;
-                if !matches!(r, Ok(ControlFlow::Continue(()))) {
+                if !matches!(r, Some(Ok(ControlFlow::Continue(())))) {
                     // The sink asked to stop (or panicked): keep draining so emitters never
                     // block, but stop feeding it.
                     drain(rx, counters);
@@ -332,12 +373,10 @@ fn run(
                         break;
                     }
                     match m {
-                        Msg::Event(e) => {
-                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                sink.event(&e)
-                            }));
+                        Msg::Event(_) | Msg::Deferred(_) => {
+                            let r = feed(sink, &m);
                             counters.processed.fetch_add(1, Ordering::Relaxed);
-                            if !matches!(r, Ok(ControlFlow::Continue(()))) {
+                            if !matches!(r, Some(Ok(ControlFlow::Continue(())))) {
                                 break;
                             }
                         }
@@ -370,7 +409,7 @@ fn drain(rx: &Receiver<Msg>, counters: &Counters) {
     while let Ok(m) = rx.recv() {
         match m {
             Msg::Shutdown => break,
-            Msg::Event(_) => {
+            Msg::Event(_) | Msg::Deferred(_) => {
                 counters.processed.fetch_add(1, Ordering::Relaxed);
             }
             Msg::Flush(ack) => {
@@ -421,6 +460,22 @@ impl Pipeline {
     pub fn emit_shared(&self, event: Arc<Event>) {
         for lane in &self.lanes {
             send(lane, Msg::Event(event.clone()), true);
+        }
+    }
+
+    /// Puts the *work* of building an event on every sink's queue, without waiting: `build`
+    /// runs once, on the thread of the first sink that takes it, and every sink gets what it
+    /// built (`None`: nothing is delivered). For emitters whose own thread must stay cheap
+    /// — the `tracing` layer copies an event's fields and leaves the decoding to this.
+    /// A full queue drops and counts as [`emit`](Self::emit) does; a panic in `build` loses
+    /// that event only.
+    pub fn emit_deferred(&self, build: impl FnOnce() -> Option<Event> + Send + 'static) {
+        let deferred = Arc::new(Deferred {
+            build: Mutex::new(Some(Box::new(build))),
+            event: OnceLock::new(),
+        });
+        for lane in &self.lanes {
+            send(lane, Msg::Deferred(deferred.clone()), true);
         }
     }
 
@@ -675,6 +730,31 @@ mod tests {
             ctx,
             EventKind::Compaction(Compaction::default()),
         )
+    }
+
+    #[test]
+    fn a_deferred_event_is_built_once_for_every_sink_and_a_panic_loses_only_it() {
+        let (a, b) = (MemorySink::new(), MemorySink::new());
+        let p = Pipeline::builder()
+            .sink("a", a.clone())
+            .sink("b", b.clone())
+            .build();
+        let builds = Arc::new(AtomicU64::new(0));
+        let n = builds.clone();
+        p.emit_deferred(move || {
+            n.fetch_add(1, Ordering::Relaxed);
+            Some(ev(1))
+        });
+        p.emit_deferred(|| panic!("a decoder bug"));
+        p.emit_deferred(|| None);
+        p.emit(ev(2));
+        assert!(p.shutdown(Duration::from_secs(5)).complete());
+        assert_eq!(builds.load(Ordering::Relaxed), 1);
+        for sink in [a, b] {
+            let at: Vec<i64> = sink.events().iter().map(|e| e.at.unix_millis()).collect();
+            assert_eq!(at, [1, 2]);
+        }
+        assert_eq!(p.stats().sinks[0].accepted, 4);
     }
 
     /// Blocks on every event until the gate opens.

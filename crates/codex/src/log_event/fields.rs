@@ -184,6 +184,19 @@ impl<'k> Fields<'k> {
         Self::default()
     }
 
+    /// An empty collector with room for `fields` fields and `text` bytes of text.
+    pub fn with_capacity(fields: usize, text: usize) -> Self {
+        Fields {
+            entries: Vec::with_capacity(fields),
+            text: String::with_capacity(text),
+        }
+    }
+
+    /// Bytes of text held (string values, `Display` and `Debug` renderings).
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// Forgets every field, keeping the memory.
     pub fn clear(&mut self) {
         self.entries.clear();
