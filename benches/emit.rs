@@ -14,6 +14,11 @@
 //! - `replay/genai`: rollouts mapped and exported to the local receiver (elements = events,
 //!   bytes = rollout bytes read), through `Destinations`.
 //!
+//! - `emit/tool_result/accepted/{agentobs,codex-layer,tracing-bridge}`: the same three calls
+//!   with sinks that discard (ours: a no-op sink, the layer's events still decoded on its
+//!   thread; theirs: a no-op SDK log exporter), the queues drained between batches of 4,096
+//!   (untimed), so every event is accepted: the cost of an event that is kept.
+//!
 //! Every emitting path drops what its queue cannot hold (ours: 65,536 events; the SDK's: its
 //! `max_queue_size`, set to 65,536 too); ours print what they accepted and dropped after
 //! their run.
@@ -201,6 +206,120 @@ fn layer(c: &mut Criterion) {
     let _ = t.shutdown(Duration::from_secs(30));
 }
 
+/// Times `emit` in batches small enough that no queue fills, with `drain` between batches
+/// (untimed): the emitting thread's cost of an event that is accepted, not dropped.
+fn in_batches(b: &mut criterion::Bencher<'_>, emit: impl Fn(), drain: impl Fn()) {
+    b.iter_custom(|iters| {
+        let mut timed = Duration::ZERO;
+        let mut left = iters;
+        while left > 0 {
+            let n = left.min(4096);
+            let t = std::time::Instant::now();
+            for _ in 0..n {
+                emit();
+            }
+            timed += t.elapsed();
+            drain();
+            left -= n;
+        }
+        timed
+    })
+}
+
+/// A sink that takes every event and does nothing with it (the pipeline still decodes a
+/// layer's deferred events on its thread before handing them over).
+struct Discard;
+impl agentobs::schema::EventSink for Discard {}
+impl agentobs::export::pipeline::Sink for Discard {}
+
+/// An SDK log exporter that takes every batch and does nothing with it.
+#[derive(Debug)]
+struct DiscardLogs;
+impl opentelemetry_sdk::logs::LogExporter for DiscardLogs {
+    async fn export(
+        &self,
+        _batch: opentelemetry_sdk::logs::LogBatch<'_>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// The layer and the bridge again, each with a sink that discards and its queue drained
+/// between batches: no event is dropped, so this is the cost of an accepted event.
+fn accepted(c: &mut Criterion) {
+    use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
+    use opentelemetry_sdk::logs::{BatchConfigBuilder, BatchLogProcessor, SdkLoggerProvider};
+    use tracing_subscriber::prelude::*;
+    let mut g = c.benchmark_group("emit/tool_result/accepted");
+    g.throughput(Throughput::Elements(1));
+
+    let t = Telemetry::builder()
+        .queue_capacity(65_536)
+        .sink("discard", Discard)
+        .build();
+    let mut ctx = SessionContext::new(Harness::Codex);
+    ctx.thread_id = Some(THREAD.into());
+    let s = t.session(ctx);
+    g.bench_function("agentobs", |b| {
+        in_batches(
+            b,
+            || {
+                s.tool_result(black_box(ToolCall {
+                    tool: "shell",
+                    call_id: "call-1",
+                    arguments: ARGS,
+                    output: OUTPUT,
+                    duration: Duration::from_millis(42),
+                    success: true,
+                    exit_code: Some(0),
+                    ..Default::default()
+                }))
+            },
+            || assert!(t.flush(Duration::from_secs(30))),
+        )
+    });
+    let subscriber = tracing_subscriber::registry().with(t.tracing_layer());
+    tracing::subscriber::with_default(subscriber, || {
+        g.bench_function("codex-layer", |b| {
+            in_batches(
+                b,
+                || codex_tool_result!(),
+                || assert!(t.flush(Duration::from_secs(30))),
+            )
+        });
+    });
+    let st = t.stats();
+    eprintln!(
+        "accepted (agentobs + codex-layer): accepted {} dropped {}",
+        st.sinks[0].accepted, st.sinks[0].dropped
+    );
+    let _ = t.shutdown(Duration::from_secs(30));
+
+    let processor = BatchLogProcessor::builder(DiscardLogs)
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(65_536)
+                .build(),
+        )
+        .build();
+    let provider = SdkLoggerProvider::builder()
+        .with_log_processor(processor)
+        .build();
+    let subscriber =
+        tracing_subscriber::registry().with(OpenTelemetryTracingBridge::new(&provider));
+    tracing::subscriber::with_default(subscriber, || {
+        g.bench_function("tracing-bridge", |b| {
+            in_batches(
+                b,
+                || codex_tool_result!(),
+                || assert!(provider.force_flush().is_ok()),
+            )
+        });
+    });
+    g.finish();
+    let _ = provider.shutdown();
+}
+
 fn theirs(c: &mut Criterion) {
     use opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge;
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
@@ -296,6 +415,7 @@ fn main() {
     ours(&mut c);
     layer(&mut c);
     theirs(&mut c);
+    accepted(&mut c);
     replay(&mut c);
     c.final_summary();
 }

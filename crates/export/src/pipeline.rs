@@ -25,7 +25,7 @@
 use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -317,6 +317,41 @@ fn start(name: String, mut sink: Box<dyn Sink>, capacity: usize, every: Duration
     }
 }
 
+/// While messages keep coming, a sink's thread takes what has queued up every `BUSY_PAUSE`
+/// instead of waiting on the queue, so an emitter never pays for waking it (a wake-up per
+/// event cost the emitting thread more than the event itself)...
+const BUSY_PAUSE: Duration = Duration::from_millis(1);
+/// ... and it waits on the queue again after this long without a message (an idle pipeline
+/// costs no wake-ups).
+const BUSY_WINDOW: Duration = Duration::from_millis(20);
+
+/// The next message: polled while busy (see [`BUSY_PAUSE`]), waited for otherwise.
+fn next(
+    rx: &Receiver<Msg>,
+    every: Duration,
+    busy: &mut Option<Instant>,
+) -> Result<Msg, RecvTimeoutError> {
+    if let Some(last) = *busy {
+        loop {
+            match rx.try_recv() {
+                Ok(m) => {
+                    *busy = Some(Instant::now());
+                    return Ok(m);
+                }
+                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+                Err(TryRecvError::Empty) if last.elapsed() < BUSY_WINDOW => {
+                    thread::sleep(BUSY_PAUSE)
+                }
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+        *busy = None;
+    }
+    let m = rx.recv_timeout(every)?;
+    *busy = Some(Instant::now());
+    Ok(m)
+}
+
 /// A sink's thread: takes messages until every sender is gone, flushing when idle.
 fn run(
     sink: &mut dyn Sink,
@@ -326,6 +361,7 @@ fn run(
     every: Duration,
 ) -> SinkSummary {
     let mut dirty = false;
+    let mut busy = None;
     let flush = |sink: &mut dyn Sink| {
         sink.dropped(counters.dropped.load(Ordering::Relaxed));
         if sink.flush().is_err() {
@@ -342,7 +378,7 @@ fn run(
             counters.dropped.fetch_add(lost, Ordering::Relaxed);
             break;
         }
-        match rx.recv_timeout(every) {
+        match next(rx, every, &mut busy) {
             Ok(m @ (Msg::Event(_) | Msg::Deferred(_))) => {
                 // A panicking sink must not take the pipeline down: the event is lost, the
                 // sink goes on with the next one.
