@@ -72,6 +72,8 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 pub const DEFAULT_WORKERS: usize = 2;
 /// Default idle time after which a session is closed.
 pub const DEFAULT_IDLE_CLOSE: Duration = Duration::from_secs(300);
+/// Longest wait at shutdown for the connections still open to finish their requests.
+const SERVER_GRACE: Duration = Duration::from_secs(2);
 /// Default `Retry-After` given with a 429 or 503.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
@@ -126,9 +128,10 @@ pub struct GatewayBuilder {
 
 impl GatewayBuilder {
     /// The queue capacity the pipeline given to [`start`](Self::start) was built with
-    /// (default [`agentobs_export::pipeline::DEFAULT_QUEUE_CAPACITY`]): the decoder waits
-    /// while a sink's queue is more than half full, so a slow upstream fills the gateway's
-    /// queue (and gets 429s) instead of dropping events.
+    /// (default [`agentobs_export::pipeline::DEFAULT_QUEUE_CAPACITY`]): the decoder never
+    /// lets a sink's queue overflow — it waits until the queue is at most half full when
+    /// the room it knew of is used up — so a slow upstream fills the gateway's own queue
+    /// (and gets 429s) instead of dropping events.
     pub fn pipeline_capacity(mut self, events: usize) -> Self {
         self.pipeline_capacity = events.max(2);
         self
@@ -242,7 +245,7 @@ impl GatewayBuilder {
             decode: self.decode,
             engine: self.engine,
             idle_close: self.idle_close,
-            high_water: (self.pipeline_capacity / 2) as u64,
+            capacity: self.pipeline_capacity as u64,
             passthrough: passthrough.as_ref().and_then(|p| p.sender()),
         }
         .spawn()
@@ -348,17 +351,18 @@ impl Gateway {
         self.ingest.begin_closing();
         let mut complete = true;
         if let Some(rt) = &self.runtime {
+            // Requests being read get a grace period to finish; connections still open
+            // after it (idle keep-alive, a client that went quiet) are cut.
             let servers = std::mem::take(&mut self.servers);
-            let left = until.saturating_duration_since(Instant::now());
-            let joined = rt.block_on(async move {
-                tokio::time::timeout(left, async {
-                    for s in servers {
-                        let _ = s.await;
+            let grace = (deadline / 4).min(SERVER_GRACE);
+            rt.block_on(async move {
+                let end = tokio::time::Instant::now() + grace;
+                for mut s in servers {
+                    if tokio::time::timeout_at(end, &mut s).await.is_err() {
+                        s.abort();
                     }
-                })
-                .await
+                }
             });
-            complete &= joined.is_ok();
         }
         self.ingest.end_input();
         if let Some(w) = self.worker.take() {

@@ -71,6 +71,7 @@ fn dest(target: &Target) -> Result<Dest, GatewayError> {
             Ok(Dest::Grpc { channel, headers })
         }
         t => {
+            agentobs_export::install_tls_provider();
             let client = reqwest::blocking::Client::builder()
                 .timeout(target.timeout)
                 .build()

@@ -27,7 +27,7 @@ pub(crate) struct Worker {
     pub(crate) decode: DecodeOptions,
     pub(crate) engine: Option<Engine>,
     pub(crate) idle_close: Duration,
-    pub(crate) high_water: u64,
+    pub(crate) capacity: u64,
     pub(crate) passthrough: Option<passthrough::Sender>,
 }
 
@@ -47,7 +47,7 @@ impl Worker {
             decode,
             engine,
             idle_close,
-            high_water,
+            capacity,
             passthrough,
         } = self;
         let mut decoder = OtlpDecoder::new(decode);
@@ -55,6 +55,9 @@ impl Worker {
             pipeline: &pipeline,
             counters: &counters,
             sessions: HashMap::new(),
+            high_water: capacity / 2,
+            room_after_wait: capacity - capacity / 2,
+            room: 0,
         };
         let mut tap = Tap::optional(engine, forward);
         let tick = (idle_close / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
@@ -63,7 +66,6 @@ impl Worker {
             match rx.recv_timeout(tick) {
                 Ok(payload) => {
                     ingest.taken();
-                    wait_for_room(&pipeline, &counters, high_water);
                     let summary = decode_one(&mut decoder, &payload, &mut tap);
                     stats::add(&counters.decoded_events, summary.events);
                     stats::add(&counters.skipped_records, summary.skipped);
@@ -86,7 +88,6 @@ impl Worker {
                     .map(|(id, (ctx, _))| (id.clone(), ctx.clone()))
                     .collect();
                 for (id, ctx) in idle {
-                    wait_for_room(&pipeline, &counters, high_water);
                     tap.end(&end_of(&id, ctx));
                 }
             }
@@ -100,7 +101,6 @@ impl Worker {
         let mut open = open;
         open.sort_by_key(|(last, _, _)| *last);
         for (_, id, ctx) in open {
-            wait_for_room(&pipeline, &counters, high_water);
             tap.end(&end_of(&id, ctx));
         }
         let _ = tap.finish();
@@ -147,6 +147,24 @@ struct Forward<'a> {
     pipeline: &'a Pipeline,
     counters: &'a Counters,
     sessions: HashMap<Arc<str>, (Arc<SessionContext>, Instant)>,
+    /// Wait while a sink's queue holds more than this.
+    high_water: u64,
+    /// Messages that fit on every queue once it holds at most `high_water`.
+    room_after_wait: u64,
+    /// Messages that can be sent without looking at the queues again.
+    room: u64,
+}
+
+impl Forward<'_> {
+    /// Makes sure one more message fits on every sink's queue: the queues are looked at
+    /// only once per `room_after_wait` messages.
+    fn reserve(&mut self) {
+        if self.room == 0 {
+            wait_for_room(self.pipeline, self.counters, self.high_water);
+            self.room = self.room_after_wait;
+        }
+        self.room -= 1;
+    }
 }
 
 impl EventSink for Forward<'_> {
@@ -166,11 +184,13 @@ impl EventSink for Forward<'_> {
                 }
             }
         }
+        self.reserve();
         self.pipeline.emit(event.clone());
         ControlFlow::Continue(())
     }
 
     fn warning(&mut self, warning: &Warning) {
+        self.reserve();
         self.pipeline.warn(warning);
     }
 
@@ -183,6 +203,7 @@ impl EventSink for Forward<'_> {
                 .open_sessions
                 .store(self.sessions.len() as u64, Ordering::Relaxed);
         }
+        self.reserve();
         self.pipeline.end_source(end);
     }
 }
