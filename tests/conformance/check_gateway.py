@@ -85,7 +85,7 @@ def is_error(span):
     return (span.get("status") or {}).get("code") == STATUS_ERROR
 
 
-def check_scenario(scenario, work, agentobs, spans):
+def check_scenario(scenario, work, agentobs, spans, logs):
     rollouts = sorted(glob.glob(f"{work}/{scenario}/home/sessions/**/rollout-*.jsonl",
                                 recursive=True))
     if not rollouts:
@@ -112,8 +112,12 @@ def check_scenario(scenario, work, agentobs, spans):
               (chat_sums(ok_chats), totals))
         out = subprocess.run([agentobs, "check", "--json", "--fail-on", "never", *rollouts],
                              capture_output=True, text=True).stdout
-        check(scenario, "the rollout shows the context-window overflow",
-              "context" in out.lower(), out[:200])
+        rules = {a["rule"] for a in json.loads(out.split("\n")[0] or "{}").get("alerts", [])}
+        check(scenario, "the rollout shows the context-window overflow (context_exhaustion)",
+              "context_exhaustion" in rules, rules)
+        if not mine:
+            print(f"  note: {scenario}: Codex exited (code {rc}) without flushing its OTLP "
+                  "exporters; nothing of this session reached the gateway")
         return
     check(scenario, "spans arrived upstream", bool(mine), "none for " + ", ".join(ids))
     check(scenario, "only GenAI operations upstream", ops <= GENAI_OPERATIONS, ops)
@@ -134,6 +138,11 @@ def check_scenario(scenario, work, agentobs, spans):
     if scenario == "tool_fail":
         check(scenario, "the failing command is a failed tool span",
               any(is_error(t) for t in tools), [(t["attrs"], t.get("status")) for t in tools])
+        rules = [r["attrs"].get("agentobs.alert.rule") for r in logs
+                 if r.get("eventName") == "agentobs.alert"
+                 and r["attrs"].get("gen_ai.conversation.id") in ids]
+        check(scenario, "the anomaly rules flagged the failure Codex called a success",
+              "false_success" in rules, rules)
     if scenario == "http500":
         check(scenario, "the HTTP 500 is a failed chat span",
               any(s["attrs"].get("http.response.status_code") == 500 for s in failed_chats),
@@ -156,11 +165,16 @@ def main():
     check("all", "GenAI token metric arrived upstream",
           any(m.get("name") == "gen_ai.client.token.usage" for m in metrics))
     for scenario in scenarios:
-        check_scenario(scenario, work, agentobs, spans)
+        check_scenario(scenario, work, agentobs, spans, logs)
     stats = json.load(open(f"{work}/stats.json")) if open(f"{work}/stats.json").read() else {}
     print(f" gateway /stats before shutdown: {json.dumps(stats)}")
     check("all", "the gateway refused nothing Codex sent",
           stats.get("rejected_bad", 1) == 0 and stats.get("rejected_busy", 1) == 0, stats)
+    alerts = [r for r in logs if r.get("eventName") == "agentobs.alert"]
+    final = re.findall(r"(\d+) alerts;", open(f"{work}/gateway.stderr").read())
+    raised = int(final[-1]) if final else -1
+    check("all", "every alert the gateway raised arrived upstream", len(alerts) == raised,
+          (len(alerts), raised))
     check("all", "the gateway exited cleanly", open(f"{work}/gateway.rc").read().strip() == "0")
     sys.exit(1 if FAILURES else 0)
 
