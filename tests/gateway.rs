@@ -14,8 +14,8 @@ use agentobs::export::config::{ExportConfig, Transport};
 use agentobs::export::pipeline::Pipeline;
 use agentobs::export::proto::collector::logs::v1::logs_service_client::LogsServiceClient;
 use agentobs::export::proto::collector::trace::v1::ExportTraceServiceRequest;
-use agentobs::export::proto::common::v1::any_value::Value as AnyValue;
 use agentobs::export::proto::common::v1::KeyValue;
+use agentobs::export::proto::common::v1::any_value::Value as AnyValue;
 use agentobs::export::sinks::OtlpSink;
 use agentobs::semconv::Mapper;
 use agentobs::semconv::dialects::GenAi;
@@ -206,19 +206,37 @@ fn codex_otlp_over_every_transport_arrives_as_genai_with_tokens_and_cost() {
     );
     // HTTP JSON, as Codex sends it: 0.171 plain.
     for (path, file) in captures("codex-0.171/plain") {
-        let r = post(&gw, &path, "application/json", false, std::fs::read(file).unwrap());
+        let r = post(
+            &gw,
+            &path,
+            "application/json",
+            false,
+            std::fs::read(file).unwrap(),
+        );
         assert_eq!(r.status(), 200);
     }
     // HTTP protobuf: 0.171 tool, the same requests in binary.
     for (path, file) in captures("codex-0.171/tool") {
         let req = parse_logs(&std::fs::read(file).unwrap(), Encoding::Json).unwrap();
-        let r = post(&gw, &path, "application/x-protobuf", false, req.encode_to_vec());
+        let r = post(
+            &gw,
+            &path,
+            "application/x-protobuf",
+            false,
+            req.encode_to_vec(),
+        );
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/x-protobuf");
     }
     // gzip bodies: 0.169 tool_fail, logs, traces and metrics as captured (gzipped JSON).
     for (path, file) in captures("codex-0.169/tool_fail") {
-        let r = post(&gw, &path, "application/json", true, std::fs::read(file).unwrap());
+        let r = post(
+            &gw,
+            &path,
+            "application/json",
+            true,
+            std::fs::read(file).unwrap(),
+        );
         assert_eq!(r.status(), 200, "{path}");
     }
     // gRPC: 0.171 multi_tool.
@@ -235,7 +253,11 @@ fn codex_otlp_over_every_transport_arrives_as_genai_with_tokens_and_cost() {
         }
     });
     let stats = gw.stats();
-    assert_eq!((stats.rejected_bad, stats.rejected_busy), (0, 0), "{stats:?}");
+    assert_eq!(
+        (stats.rejected_bad, stats.rejected_busy),
+        (0, 0),
+        "{stats:?}"
+    );
     let report = gw.shutdown(Duration::from_secs(20));
     assert!(report.complete, "{report:?}");
     assert!(report.stats.decoded_events > 0, "{:?}", report.stats);
@@ -272,7 +294,13 @@ fn bad_payloads_get_4xx_with_a_message_and_the_gateway_goes_on() {
         8192,
         |b| b.max_body_bytes(64 * 1024),
     );
-    let r = post(&gw, "/v1/logs", "application/json", false, b"{not json".to_vec());
+    let r = post(
+        &gw,
+        "/v1/logs",
+        "application/json",
+        false,
+        b"{not json".to_vec(),
+    );
     assert_eq!(r.status(), 400);
     assert!(r.text().unwrap().contains("bad OTLP request"));
     let r = post(
@@ -283,21 +311,42 @@ fn bad_payloads_get_4xx_with_a_message_and_the_gateway_goes_on() {
         vec![0xff; 100],
     );
     assert_eq!(r.status(), 400);
-    let r = post(&gw, "/v1/logs", "application/json", true, b"not gzip".to_vec());
+    let r = post(
+        &gw,
+        "/v1/logs",
+        "application/json",
+        true,
+        b"not gzip".to_vec(),
+    );
     assert_eq!(r.status(), 400);
     assert!(r.text().unwrap().contains("gzip"));
     let r = post(&gw, "/v1/logs", "text/plain", false, b"hello".to_vec());
     assert_eq!(r.status(), 415);
-    let r = post(&gw, "/v1/logs", "application/json", false, vec![b' '; 100 * 1024]);
+    let r = post(
+        &gw,
+        "/v1/logs",
+        "application/json",
+        false,
+        vec![b' '; 100 * 1024],
+    );
     assert_eq!(r.status(), 413);
     // A gzip bomb: small on the wire, over the cap once inflated.
     let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     std::io::Write::write_all(&mut z, &vec![b' '; 1 << 20]).unwrap();
-    let r = post(&gw, "/v1/logs", "application/json", true, z.finish().unwrap());
+    let r = post(
+        &gw,
+        "/v1/logs",
+        "application/json",
+        true,
+        z.finish().unwrap(),
+    );
     assert_eq!(r.status(), 413);
     // Still serving.
     let body = std::fs::read(captures("codex-0.171/plain")[0].1.clone()).unwrap();
-    assert_eq!(post(&gw, "/v1/logs", "application/json", false, body).status(), 200);
+    assert_eq!(
+        post(&gw, "/v1/logs", "application/json", false, body).status(),
+        200
+    );
     let health = client()
         .get(format!("http://{}/healthz", gw.http_addr().unwrap()))
         .send()
@@ -371,12 +420,21 @@ fn overload_answers_429_and_the_gateway_recovers() {
     }
     assert!(statuses.contains(&429), "{statuses:?}");
     assert_eq!(retry_after.unwrap(), "1");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
+    );
     // The upstream is fast again: the backlog drains and requests are accepted.
     upstream.set_delay(Duration::ZERO);
     let mut recovered = false;
     for _ in 0..100 {
-        let r = post(&gw, "/v1/logs", "application/json", false, bodies[0].clone());
+        let r = post(
+            &gw,
+            "/v1/logs",
+            "application/json",
+            false,
+            bodies[0].clone(),
+        );
         if r.status() == 200 {
             recovered = true;
             break;
@@ -437,7 +495,13 @@ fn shutdown_closes_open_sessions_and_flushes() {
         |b| b.idle_close(Duration::from_secs(3600)),
     );
     for (path, file) in captures("codex-0.171/tool") {
-        let r = post(&gw, &path, "application/json", false, std::fs::read(file).unwrap());
+        let r = post(
+            &gw,
+            &path,
+            "application/json",
+            false,
+            std::fs::read(file).unwrap(),
+        );
         assert_eq!(r.status(), 200);
     }
     // Open until shutdown: no agent span has gone upstream.
@@ -470,7 +534,14 @@ fn idle_sessions_close_by_themselves() {
     );
     for (path, file) in captures("codex-0.171/plain") {
         assert_eq!(
-            post(&gw, &path, "application/json", false, std::fs::read(file).unwrap()).status(),
+            post(
+                &gw,
+                &path,
+                "application/json",
+                false,
+                std::fs::read(file).unwrap()
+            )
+            .status(),
             200
         );
     }
@@ -491,7 +562,14 @@ fn passthrough_forwards_the_original_records_too() {
     let files = captures("codex-0.171/plain");
     let original = parse_logs(&std::fs::read(&files[0].1).unwrap(), Encoding::Json).unwrap();
     assert_eq!(
-        post(&gw, "/v1/logs", "application/x-protobuf", false, original.encode_to_vec()).status(),
+        post(
+            &gw,
+            "/v1/logs",
+            "application/x-protobuf",
+            false,
+            original.encode_to_vec()
+        )
+        .status(),
         200
     );
     let report = gw.shutdown(Duration::from_secs(20));
@@ -506,5 +584,8 @@ fn passthrough_forwards_the_original_records_too() {
             .unwrap()
         })
         .collect();
-    assert!(logs.contains(&original), "the original request arrived unchanged");
+    assert!(
+        logs.contains(&original),
+        "the original request arrived unchanged"
+    );
 }

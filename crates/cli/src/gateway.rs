@@ -142,7 +142,11 @@ pub fn run(args: GatewayArgs) -> u8 {
         Ok(a) => a,
         Err(e) => return usage(e),
     };
-    let grpc = match args.grpc_listen.as_deref().map(|g| addr("--grpc-listen", g)) {
+    let grpc = match args
+        .grpc_listen
+        .as_deref()
+        .map(|g| addr("--grpc-listen", g))
+    {
         Some(Ok(a)) => Some(a),
         Some(Err(e)) => return usage(e),
         None => None,

@@ -46,9 +46,7 @@ impl Service {
                 Reject::Busy => Status::resource_exhausted(r.to_string()),
                 Reject::Closing => Status::unavailable(r.to_string()),
                 Reject::TooLarge(_) => Status::out_of_range(r.to_string()),
-                Reject::Bad(_) | Reject::Unsupported(_) => {
-                    Status::invalid_argument(r.to_string())
-                }
+                Reject::Bad(_) | Reject::Unsupported(_) => Status::invalid_argument(r.to_string()),
             }
         })
     }

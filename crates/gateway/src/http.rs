@@ -94,7 +94,12 @@ async fn export(s: &Ingest, signal: Signal, headers: &HeaderMap, body: Body) -> 
     }
 }
 
-async fn receive(s: &Ingest, signal: Signal, headers: &HeaderMap, body: Body) -> Result<(), Reject> {
+async fn receive(
+    s: &Ingest,
+    signal: Signal,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(), Reject> {
     if s.closing() {
         return Err(Reject::Closing);
     }
@@ -104,7 +109,11 @@ async fn receive(s: &Ingest, signal: Signal, headers: &HeaderMap, body: Body) ->
         return Err(Reject::TooLarge(s.max_body_bytes));
     }
     // At most `max_in_flight` bodies are held at once.
-    let _permit = s.in_flight.clone().try_acquire_owned().map_err(|_| Reject::Busy)?;
+    let _permit = s
+        .in_flight
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| Reject::Busy)?;
     let bytes: Bytes = match Limited::new(body, s.max_body_bytes).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
@@ -128,7 +137,11 @@ fn ok(json: bool) -> Response {
     if json {
         ([(header::CONTENT_TYPE, "application/json")], "{}").into_response()
     } else {
-        ([(header::CONTENT_TYPE, "application/x-protobuf")], Vec::<u8>::new()).into_response()
+        (
+            [(header::CONTENT_TYPE, "application/x-protobuf")],
+            Vec::<u8>::new(),
+        )
+            .into_response()
     }
 }
 

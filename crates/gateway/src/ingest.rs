@@ -154,10 +154,8 @@ impl Ingest {
 
     /// The counters now.
     pub(crate) fn stats(&self) -> Stats {
-        self.counters.snapshot(
-            self.queued.load(Ordering::Relaxed),
-            &self.pipeline.stats(),
-        )
+        self.counters
+            .snapshot(self.queued.load(Ordering::Relaxed), &self.pipeline.stats())
     }
 
     /// True once shutdown began.
@@ -226,7 +224,12 @@ impl Ingest {
 /// The encoding a `Content-Type` names.
 pub(crate) fn encoding_of(content_type: Option<&str>) -> Result<Encoding, Reject> {
     let t = content_type.unwrap_or("application/x-protobuf");
-    let essence = t.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = t
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/x-protobuf" | "application/protobuf" | "" => Ok(Encoding::Protobuf),
         "application/json" => Ok(Encoding::Json),
@@ -240,7 +243,10 @@ pub(crate) fn decompress(
     content_encoding: Option<&str>,
     cap: usize,
 ) -> Result<Option<Vec<u8>>, Reject> {
-    let enc = content_encoding.unwrap_or("identity").trim().to_ascii_lowercase();
+    let enc = content_encoding
+        .unwrap_or("identity")
+        .trim()
+        .to_ascii_lowercase();
     match enc.as_str() {
         "" | "identity" => Ok(None),
         "gzip" | "x-gzip" => {
@@ -298,8 +304,14 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&[b'a'; 10_000]).unwrap();
         let z = gz.finish().unwrap();
-        assert_eq!(decompress(&z, Some("gzip"), 20_000).unwrap().unwrap().len(), 10_000);
-        assert_eq!(decompress(&z, Some("gzip"), 5_000), Err(Reject::TooLarge(5_000)));
+        assert_eq!(
+            decompress(&z, Some("gzip"), 20_000).unwrap().unwrap().len(),
+            10_000
+        );
+        assert_eq!(
+            decompress(&z, Some("gzip"), 5_000),
+            Err(Reject::TooLarge(5_000))
+        );
         assert!(matches!(
             decompress(b"not gzip", Some("gzip"), 100),
             Err(Reject::Bad(_))

@@ -35,7 +35,8 @@ pub(crate) struct Sender {
 impl Sender {
     /// Queues `payload` without waiting; a full queue drops it and counts.
     pub(crate) fn send(&self, payload: Arc<Payload>) {
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) = self.tx.try_send(payload)
+        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
+            self.tx.try_send(payload)
         {
             stats::bump(&self.counters.passthrough_dropped);
         }
@@ -141,7 +142,12 @@ impl Passthrough {
     }
 }
 
-fn run(rx: &Receiver<Arc<Payload>>, dests: &[Option<Dest>; 3], rt: &tokio::runtime::Handle, c: &Counters) {
+fn run(
+    rx: &Receiver<Arc<Payload>>,
+    dests: &[Option<Dest>; 3],
+    rt: &tokio::runtime::Handle,
+    c: &Counters,
+) {
     while let Ok(payload) = rx.recv() {
         let i = match &*payload {
             Payload::Logs(_) => 0,
@@ -194,7 +200,9 @@ fn send(dest: &Dest, payload: &Payload, rt: &tokio::runtime::Handle) -> Result<(
                 Err(format!("{url}: HTTP {}", resp.status()))
             }
         }
-        Dest::Grpc { channel, headers } => rt.block_on(grpc_send(channel.clone(), headers, payload)),
+        Dest::Grpc { channel, headers } => {
+            rt.block_on(grpc_send(channel.clone(), headers, payload))
+        }
     }
 }
 

@@ -111,7 +111,12 @@ impl Counters {
             rejected_closing: g(&self.rejected_closing),
             queued,
             forwarded_events: pipeline.sinks.iter().map(|s| s.accepted).max().unwrap_or(0),
-            processed_events: pipeline.sinks.iter().map(|s| s.processed).min().unwrap_or(0),
+            processed_events: pipeline
+                .sinks
+                .iter()
+                .map(|s| s.processed)
+                .min()
+                .unwrap_or(0),
             dropped_events: pipeline.dropped(),
             export_errors: pipeline.sinks.iter().map(|s| s.flush_errors).sum(),
             open_sessions: g(&self.open_sessions),

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agentobs_anomaly::{Engine, Tap};
@@ -107,7 +107,11 @@ impl Worker {
     }
 }
 
-fn decode_one(decoder: &mut OtlpDecoder, payload: &Payload, sink: &mut dyn EventSink) -> DecodeSummary {
+fn decode_one(
+    decoder: &mut OtlpDecoder,
+    payload: &Payload,
+    sink: &mut dyn EventSink,
+) -> DecodeSummary {
     match payload {
         Payload::Logs(r) => decoder.logs(r, sink),
         Payload::Metrics(r) => decoder.metrics(r, sink),
