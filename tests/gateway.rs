@@ -589,3 +589,132 @@ fn passthrough_forwards_the_original_records_too() {
         "the original request arrived unchanged"
     );
 }
+
+/// The session key of a capture folder: the `conversation.id` of its log records.
+fn conversation_of(rel: &str) -> String {
+    for (path, file) in captures(rel) {
+        if path != "/v1/logs" {
+            continue;
+        }
+        let bytes = std::fs::read(&file).unwrap();
+        let bytes = if file.to_string_lossy().ends_with(".gz") {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+                .unwrap();
+            out
+        } else {
+            bytes
+        };
+        let req = parse_logs(&bytes, Encoding::Json).unwrap();
+        for r in req
+            .resource_logs
+            .iter()
+            .flat_map(|r| &r.scope_logs)
+            .flat_map(|s| &s.log_records)
+        {
+            if let Some(id) = str_of(&r.attributes, "conversation.id") {
+                return id.to_owned();
+            }
+        }
+    }
+    panic!("{rel}: no conversation.id")
+}
+
+/// Posts every capture of `rel` (logs, traces and metrics) to `gw`.
+fn post_all(gw: &Gateway, rel: &str) {
+    for (path, file) in captures(rel) {
+        let gz = file.to_string_lossy().ends_with(".gz");
+        let r = post(
+            gw,
+            &path,
+            "application/json",
+            gz,
+            std::fs::read(file).unwrap(),
+        );
+        assert_eq!(r.status(), 200, "{rel} {path}");
+    }
+}
+
+#[test]
+fn two_gateways_routed_by_session_give_one_gateways_totals() {
+    let sessions = [
+        "codex-0.171/plain",
+        "codex-0.171/tool",
+        "codex-0.171/tool_fail",
+        "codex-0.171/multi_tool",
+        "codex-0.169/tool",
+        "codex-0.169/http500_retry",
+        "codex-0.171-otlp/tool",
+        "codex-0.171-otlp/http500_retry",
+    ];
+    // One gateway sees everything.
+    let single_up = Receiver::start();
+    let single = gateway(
+        &config_for(&single_up.url(), Transport::HttpProtobuf),
+        8192,
+        |b| b,
+    );
+    for rel in sessions {
+        post_all(&single, rel);
+    }
+    let one = single.shutdown(Duration::from_secs(20));
+    assert!(one.complete);
+    // Two gateways, each fed the sessions whose key hashes to it (what a balancer in front
+    // of them does with the same key).
+    let ups = [Receiver::start(), Receiver::start()];
+    let gws: Vec<Gateway> = ups
+        .iter()
+        .map(|u| gateway(&config_for(&u.url(), Transport::HttpProtobuf), 8192, |b| b))
+        .collect();
+    let mut fed = [0usize; 2];
+    for rel in sessions {
+        let key = conversation_of(rel);
+        let i = (fnv1a(key.as_bytes()) % 2) as usize;
+        fed[i] += 1;
+        post_all(&gws[i], rel);
+    }
+    assert!(
+        fed[0] > 0 && fed[1] > 0,
+        "both gateways get sessions: {fed:?}"
+    );
+    let reports: Vec<_> = gws
+        .into_iter()
+        .map(|g| g.shutdown(Duration::from_secs(20)))
+        .collect();
+    assert!(reports.iter().all(|r| r.complete));
+    let whole = chat_usage(&upstream_traces(&single_up));
+    let mut split = chat_usage(&upstream_traces(&ups[0]));
+    let second = chat_usage(&upstream_traces(&ups[1]));
+    for k in second.keys() {
+        assert!(!split.contains_key(k), "session {k} reached both gateways");
+    }
+    split.extend(second);
+    assert_eq!(whole.len(), sessions.len(), "{whole:?}");
+    assert_eq!(
+        whole.keys().collect::<Vec<_>>(),
+        split.keys().collect::<Vec<_>>()
+    );
+    for (k, w) in &whole {
+        let s = &split[k];
+        assert_eq!(
+            (w.requests, w.input, w.output, w.cached),
+            (s.requests, s.input, s.output, s.cached),
+            "{k}"
+        );
+        assert!((w.cost_usd - s.cost_usd).abs() < 1e-12, "{k}");
+    }
+    let events = |r: &[&agentobs_gateway::ShutdownReport]| -> (u64, u64) {
+        (
+            r.iter().map(|r| r.stats.decoded_events).sum(),
+            r.iter().map(|r| r.stats.closed_sessions).sum(),
+        )
+    };
+    assert_eq!(events(&[&one]), events(&reports.iter().collect::<Vec<_>>()));
+}
+
+/// FNV-1a, a stable hash for routing in the test.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
