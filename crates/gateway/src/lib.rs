@@ -65,7 +65,7 @@ pub use stats::Stats;
 /// Default cap on a request body, compressed or not, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 << 20;
 /// Default capacity of the queue between receiving and decoding, in requests.
-pub const DEFAULT_QUEUE_CAPACITY: usize = 256;
+pub const DEFAULT_QUEUE_CAPACITY: usize = 64;
 /// Default number of request bodies read at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 /// Default number of tokio worker threads serving HTTP and gRPC.
