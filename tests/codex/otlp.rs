@@ -458,3 +458,152 @@ fn prompts_and_tool_output_are_withheld_unless_asked_for() {
         }
     }
 }
+
+mod damaged {
+    //! Damaged input: errors with a place, or warnings naming the record; never a panic.
+
+    use super::*;
+    use agentobs::codex::otlp::OtlpError;
+    use agentobs::codex::otlp::proto::common::v1::{AnyValue, any_value};
+    use proptest::prelude::*;
+
+    fn tool_logs() -> ExportLogsServiceRequest {
+        let b = bodies("codex-0.171-otlp/tool")
+            .into_iter()
+            .find(|b| b.signal == Signal::Logs)
+            .unwrap();
+        otlp::parse_logs(&b.bytes, b.encoding).unwrap()
+    }
+
+    fn decode_logs(r: &ExportLogsServiceRequest) -> (DecodeSummary, Collect) {
+        let mut sink = Collect::default();
+        let s = OtlpDecoder::new(DecodeOptions::default()).logs(r, &mut sink);
+        (s, sink)
+    }
+
+    #[test]
+    fn empty_bodies() {
+        assert!(matches!(otlp::parse_logs(b"", Encoding::Json), Err(OtlpError::Empty)));
+        let r = otlp::parse_traces(b"", Encoding::Protobuf).unwrap();
+        assert!(r.resource_spans.is_empty());
+        let r = otlp::parse_metrics(b"{}", Encoding::Json).unwrap();
+        assert!(r.resource_metrics.is_empty());
+    }
+
+    #[test]
+    fn a_number_past_i64_is_an_error_with_its_place() {
+        let body = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[
+{"attributes":[{"key":"attempt","value":{"intValue":"99999999999999999999"}}]}]}]}]}"#;
+        let e = otlp::parse_logs(body, Encoding::Json).unwrap_err();
+        assert!(matches!(e, OtlpError::Json { line: 2, .. }), "{e}");
+    }
+
+    #[test]
+    fn non_utf8_is_an_error_in_either_encoding() {
+        let e = otlp::parse_logs(b"{\"resourceLogs\":[\xff]}", Encoding::Json).unwrap_err();
+        assert!(matches!(e, OtlpError::Json { .. }), "{e}");
+        // resource_logs { scope_logs { log_records { severity_text: "\xff" } } }
+        let pb = [0x0a, 0x07, 0x12, 0x05, 0x12, 0x03, 0x1a, 0x01, 0xff];
+        let e = otlp::parse_logs(&pb, Encoding::Protobuf).unwrap_err();
+        assert!(matches!(e, OtlpError::Protobuf { .. }), "{e}");
+        assert!(e.to_string().contains("UTF-8") || e.to_string().contains("utf-8"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_value_is_a_warning_naming_the_record_and_the_rest_decodes() {
+        let mut r = tool_logs();
+        let (clean, _) = decode_logs(&r);
+        let records = &mut r.resource_logs[0].scope_logs[0].log_records;
+        let i = records
+            .iter()
+            .position(|rec| {
+                rec.attributes.iter().any(|kv| kv.key == "input_token_count")
+            })
+            .unwrap();
+        for kv in &mut records[i].attributes {
+            if kv.key == "input_token_count" {
+                kv.value = Some(AnyValue {
+                    value: Some(any_value::Value::StringValue("99999999999999999999".into())),
+                });
+            }
+        }
+        let (s, sink) = decode_logs(&r);
+        assert_eq!(s.bad, 1);
+        assert_eq!(s.events, clean.events - 1);
+        assert_eq!(sink.warnings.len(), 1);
+        let w = &sink.warnings[0].message;
+        assert!(
+            w.starts_with(&format!("resource 0, scope 0 (codex_otel.log_only), log record {i}: codex.sse_event: field `input_token_count`")),
+            "{w}"
+        );
+    }
+
+    fn scalar() -> impl Strategy<Value = any_value::Value> {
+        prop_oneof![
+            any::<String>().prop_map(any_value::Value::StringValue),
+            "[0-9]{1,25}".prop_map(any_value::Value::StringValue),
+            "-?[0-9]{1,4}(\\.[0-9])?|true|false|True|".prop_map(any_value::Value::StringValue),
+            any::<i64>().prop_map(any_value::Value::IntValue),
+            any::<f64>().prop_map(any_value::Value::DoubleValue),
+            any::<bool>().prop_map(any_value::Value::BoolValue),
+            proptest::collection::vec(any::<u8>(), 0..4).prop_map(any_value::Value::BytesValue),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_parse_or_fail_and_decode_without_panic(
+            head in 0u8..6, body in proptest::collection::vec(any::<u8>(), 0..512)
+        ) {
+            let enc = if head >= 3 { Encoding::Json } else { Encoding::Protobuf };
+            let mut d = OtlpDecoder::new(DecodeOptions::default());
+            let mut sink = Collect::default();
+            match head % 3 {
+                0 => if let Ok(r) = otlp::parse_logs(&body, enc) { d.logs(&r, &mut sink); },
+                1 => if let Ok(r) = otlp::parse_traces(&body, enc) { d.traces(&r, &mut sink); },
+                _ => if let Ok(r) = otlp::parse_metrics(&body, enc) { d.metrics(&r, &mut sink); },
+            }
+        }
+
+        #[test]
+        fn a_cut_body_is_an_error_or_a_smaller_request(cut in 0.0f64..1.0, json in any::<bool>()) {
+            let r = Request::Logs(tool_logs());
+            let full = if json { r.to_json() } else { r.to_protobuf() };
+            let at = ((full.len() as f64) * cut) as usize;
+            let enc = if json { Encoding::Json } else { Encoding::Protobuf };
+            if let Ok(part) = otlp::parse_logs(&full[..at], enc) {
+                let (s, sink) = decode_logs(&part);
+                prop_assert_eq!(s.bad as usize, sink.warnings.len());
+                prop_assert!(s.records <= 200);
+            }
+        }
+
+        #[test]
+        fn wrong_values_become_warnings_never_panics(
+            picks in proptest::collection::vec((0usize..64, 0usize..32, scalar()), 1..24)
+        ) {
+            let mut r = tool_logs();
+            let all: usize = r.resource_logs.iter().flat_map(|rl| &rl.scope_logs).map(|sl| sl.log_records.len()).sum();
+            let records = &mut r.resource_logs[0].scope_logs[0].log_records;
+            let n = records.len();
+            for (ri, ai, v) in picks {
+                let rec = &mut records[ri % n];
+                let k = rec.attributes.len();
+                if k > 0 {
+                    rec.attributes[ai % k].value = Some(AnyValue { value: Some(v) });
+                }
+            }
+            let (s, sink) = decode_logs(&r);
+            prop_assert_eq!(s.records as usize, all);
+            prop_assert_eq!(s.bad as usize, sink.warnings.len());
+            prop_assert!(s.skipped + s.bad <= s.records);
+            // The protobuf form decodes the same.
+            let back = otlp::parse_logs(&Request::Logs(r.clone()).to_protobuf(), Encoding::Protobuf).unwrap();
+            let (s2, sink2) = decode_logs(&back);
+            prop_assert_eq!(s, s2);
+            prop_assert_eq!(format!("{:?}", sink.events), format!("{:?}", sink2.events));
+        }
+    }
+}

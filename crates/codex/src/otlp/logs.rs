@@ -34,6 +34,7 @@ pub(super) fn decode(state: &mut State, request: &ExportLogsServiceRequest, out:
                     record: li,
                     name: None,
                     event: None,
+                    part: "event",
                 };
                 record(state, rec, &res, &at, out);
             }

@@ -117,6 +117,7 @@ pub(super) fn decode(state: &mut State, request: &ExportMetricsServiceRequest, o
                     record: mi,
                     name: Some(&m.name),
                     event: None,
+                    part: "data point",
                 };
                 let (points, cumulative) = points(m.data.as_ref());
                 for (pi, p) in points.iter().enumerate() {

@@ -238,3 +238,6 @@ impl OtlpDecoder {
         out.summary
     }
 }
+
+#[cfg(test)]
+mod tests;

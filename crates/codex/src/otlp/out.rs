@@ -73,8 +73,10 @@ pub(super) struct Loc<'a> {
     pub(super) record: usize,
     /// The metric or span name, when there is one.
     pub(super) name: Option<&'a str>,
-    /// The span event's index, for an event of a span.
+    /// The index of a part of the record (a span's event, a metric's data point).
     pub(super) event: Option<usize>,
+    /// What that part is (`event`, `data point`).
+    pub(super) part: &'static str,
 }
 
 impl fmt::Display for Loc<'_> {
@@ -88,7 +90,7 @@ impl fmt::Display for Loc<'_> {
             write!(f, " ({n})")?;
         }
         if let Some(e) = self.event {
-            write!(f, ", event {e}")?;
+            write!(f, ", {} {e}", self.part)?;
         }
         Ok(())
     }

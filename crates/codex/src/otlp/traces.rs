@@ -62,6 +62,7 @@ pub(super) fn decode(state: &mut State, request: &ExportTraceServiceRequest, out
                     record: pi,
                     name: Some(&span.name),
                     event: None,
+                    part: "event",
                 };
                 let before = out.summary;
                 one_span(state, span, &res, &at, out);
