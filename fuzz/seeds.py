@@ -357,6 +357,80 @@ ANOMALY_SEEDS = [
 ]
 
 
+def otlp_bodies() -> list[tuple[str, bytes]]:
+    """(signal, body) of every OTLP capture under tests/fixtures, gunzipped."""
+    import gzip
+    out = []
+    for p in sorted(FIXTURES.glob("**/otlp/*")):
+        if p.name.endswith(".meta.json"):
+            continue
+        data = p.read_bytes()
+        if p.name.endswith(".gz"):
+            data = gzip.decompress(data)
+        signal = next(s for s in ("logs", "traces", "metrics") if f"-{s}" in p.name)
+        out.append((signal, data, ".pb" in p.name))
+    return out
+
+
+OTLP_KEYS = {"logs": ("resourceLogs", "scopeLogs", "logRecords"),
+             "traces": ("resourceSpans", "scopeSpans", "spans"),
+             "metrics": ("resourceMetrics", "scopeMetrics", "metrics")}
+OTLP_HEAD = {"logs": 0, "traces": 1, "metrics": 2}
+
+
+def otlp_slices(signal: str, body: dict, per: int):
+    """The request cut into requests of at most `per` records, each with its resource and scope."""
+    rk, sk, ik = OTLP_KEYS[signal]
+    for r in body.get(rk, []):
+        for sc in r.get(sk, []):
+            items = sc.get(ik, [])
+            for i in range(0, len(items), per):
+                yield {rk: [dict(r, **{sk: [dict(sc, **{ik: items[i:i + per]})]})]}
+
+
+def codex_otlp(out: Path, cap: int | None) -> int:
+    """First byte: signal (0 logs, 1 traces, 2 metrics) + 3 for JSON; then the body."""
+    c = Corpus(out, "codex_otlp", cap)
+    crafted = []
+    for signal, data, is_pb in otlp_bodies():
+        head = OTLP_HEAD[signal]
+        if is_pb:
+            if cap is None and len(data) < 32 << 10:
+                c.add(bytes([head]) + data)
+            continue
+        body = json.loads(data)
+        slices = [json.dumps(x, separators=(",", ":")).encode() for x in otlp_slices(signal, body, 3)]
+        # The interesting records first: Codex's events, usage and turn spans, codex.* metrics.
+        keep = [x for x in slices if re.search(rb"codex\.|gen_ai\.|session_task", x)]
+        if cap is None:
+            c.add_many([bytes([head + 3]) + x for x in keep])
+        crafted.extend((head, x) for x in keep[:2])
+    if cap is not None:
+        # One small slice per signal and kind of record.
+        seen = set()
+        for head, x in sorted(crafted, key=lambda hx: len(hx[1])):
+            kind = (head, re.search(rb"codex\.[a-z_.]+|gen_ai|session_task", x).group(0))
+            if kind not in seen and len(x) < 6000:
+                seen.add(kind)
+                c.add(bytes([head + 3]) + x)
+        crafted = crafted[:2]
+    # Damaged forms of a few real slices: cut, huge and wrong-typed numbers, enum names, bytes
+    # that are not UTF-8.
+    for head, x in crafted[:6]:
+        t = x.decode()
+        for cut in (1, len(x) // 3, len(x) // 2, len(x) - 1):
+            c.add(bytes([head + 3]) + x[:cut])
+        c.add(bytes([head + 3]) + re.sub(r'"intValue":"\d+"', '"intValue":"99999999999999999999"', t).encode())
+        c.add(bytes([head + 3]) + re.sub(r'"stringValue":"(\d+)"', r'"stringValue":"-\1"', t).encode())
+        c.add(bytes([head + 3]) + re.sub(r'"stringValue":"(\d+)"', r'"intValue":"\1"', t).encode())
+        c.add(bytes([head + 3]) + t.replace('"kind":1', '"kind":"SPAN_KIND_INTERNAL"').encode())
+        c.add(bytes([head + 3]) + x.replace(b"codex", b"\xff\xfe"))
+    for head in range(6):
+        c.add(bytes([head]))
+        c.add(bytes([head]) + b"{}")
+    return c.count
+
+
 def anomaly_inputs(out: Path, cap: int | None) -> int:
     c = Corpus(out, "anomaly_inputs", cap)
     c.add_many(ANOMALY_SEEDS)
@@ -376,6 +450,7 @@ def main() -> int:
         ("rollout_structured", rollout_structured),
         ("codex_log_event", codex_log_event),
         ("anomaly_inputs", anomaly_inputs),
+        ("codex_otlp", codex_otlp),
     ]
     if not args.no_cache:
         targets.append(("cache_index", cache_index))

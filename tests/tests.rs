@@ -5,6 +5,7 @@ mod codex;
 mod common;
 mod corpus;
 mod emit;
+mod gateway;
 mod grpc_receiver;
 mod harness_neutral;
 mod prometheus;

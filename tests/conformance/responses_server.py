@@ -9,6 +9,8 @@ for the tool scenarios, the command with `run: <command>` (to the end of the lin
   tool_fail  the same, with a failing default command
   http500    HTTP 500 on the first attempt, then as `tool`
   ctx_window the request fails with context_length_exceeded
+  tool_escalate  as `tool`, the call asking for escalated permissions (the approval path:
+             run Codex with --approve-for-me; its reviewer's request is answered `allow`)
 
 Every request is appended as one JSON line to --log. Standard library only.
 """
@@ -26,6 +28,7 @@ DEFAULT_COMMANDS = {
     "tool": "echo hi",
     "http500": "echo hi",
     "tool_fail": "ls /no/such/folder",
+    "tool_escalate": "echo escalated",
 }
 SEEN = {}
 SEEN_LOCK = threading.Lock()
@@ -58,7 +61,7 @@ def token_usage(prompt, cached, output, reasoning):
             "total_tokens": prompt + output}
 
 
-def shell_item(request, command):
+def shell_item(request, command, escalate=False):
     """A function call of the shell tool this Codex build advertises."""
     tools = {t.get("name") for t in request.get("tools") or [] if isinstance(t, dict)}
     if "exec_command" in tools:
@@ -67,6 +70,9 @@ def shell_item(request, command):
         name, args = "shell_command", {"command": command, "timeout_ms": 10000}
     else:
         name, args = "shell", {"command": ["bash", "-lc", command], "timeout_ms": 10000}
+    if escalate:
+        args["sandbox_permissions"] = "require_escalated"
+        args["justification"] = "the scripted server asks for approval"
     return {"type": "function_call", "id": new_id("fc_"), "call_id": new_id("call_"),
             "name": name, "arguments": json.dumps(args), "status": "completed"}
 
@@ -116,6 +122,18 @@ class Api(BaseHTTPRequestHandler):
 
     # -- the script --------------------------------------------------------------------
     def respond(self, request):
+        fmt = (request.get("text") or {}).get("format") or {}
+        if fmt.get("type") == "json_schema" and "outcome" in ((fmt.get("schema") or {})
+                                                              .get("properties") or {}):
+            # Codex's automatic approval reviewer (--approve-for-me) asks for a verdict.
+            verdict = {"risk_level": "low", "user_authorization": "high", "outcome": "allow",
+                       "rationale": "scripted reviewer: a harmless echo"}
+            sys.stderr.write("[responses] reviewer -> allow\n")
+            events = Stream(request.get("model"))
+            events.item(message_item(json.dumps(verdict)))
+            events.completed(token_usage(2890, 0, 41, 0))
+            self.stream(events)
+            return
         text = user_text(request)
         m = re.search(r"scenario=([a-z0-9_]+)", text)
         scenario = m.group(1) if m else "plain"
@@ -135,7 +153,7 @@ class Api(BaseHTTPRequestHandler):
         elif scenario in DEFAULT_COMMANDS and not outputs:
             run = re.search(r"run: (.+)", text)
             command = run.group(1).strip() if run else DEFAULT_COMMANDS[scenario]
-            events.item(shell_item(request, command))
+            events.item(shell_item(request, command, scenario == "tool_escalate"))
             events.completed(token_usage(4200, 3968, 60, 32))
         else:
             if outputs:
@@ -146,6 +164,9 @@ class Api(BaseHTTPRequestHandler):
                 reply = f"Hello (scenario={scenario})."
             events.item(message_item(reply))
             events.completed(token_usage(4400 + 200 * len(outputs), 4096 if outputs else 0, 40, 0))
+        self.stream(events)
+
+    def stream(self, events):
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")

@@ -37,6 +37,23 @@ pub struct DestinationArgs {
 }
 
 impl DestinationArgs {
+    /// Destination flags given under other names (`agentobs gateway --forward …`).
+    pub(crate) fn new(
+        dialect: String,
+        config: Option<PathBuf>,
+        endpoint: Option<String>,
+        protocol: Option<String>,
+        headers: Vec<String>,
+    ) -> Self {
+        DestinationArgs {
+            dialect,
+            config,
+            endpoint,
+            protocol,
+            headers,
+        }
+    }
+
     /// The export configuration: flags over `OTEL_*` over `--config`; a usage error message.
     pub(crate) fn resolve(&self) -> Result<ExportConfig, String> {
         let env = |k: &str| std::env::var(k).ok();
@@ -72,6 +89,24 @@ impl DestinationArgs {
         builder
             .resolve(otel.as_ref(), &env)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// The OTLP sink `agentobs watch` and `agentobs gateway` feed: events mapped by the
+/// dialect named `dialect`, with `content` captured and each request priced from `book`.
+pub(crate) fn enriched_sink(
+    config: &ExportConfig,
+    dialect: &str,
+    content: agentobs_semconv::ContentPolicy,
+    book: agentobs_cost::PriceBook,
+    tier: agentobs_cost::ServiceTier,
+) -> Result<agentobs_export::sinks::OtlpSink<agentobs_export::sinks::ConfiguredDialect>, String> {
+    match agentobs_export::sinks::OtlpSink::from_config(config, dialect) {
+        Ok(Some(s)) => Ok(s
+            .with_content(content)
+            .with_pricer(agentobs::BookPricer::new(book, tier))),
+        Ok(None) => Err(NOWHERE.to_owned()),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -4,6 +4,7 @@ mod check;
 mod dates;
 mod events;
 mod export;
+mod gateway;
 mod hook;
 mod human;
 mod inputs;
@@ -45,6 +46,9 @@ enum Command {
     /// Follow Codex sessions while they are written (new files, appended lines; inotify with
     /// a polling fallback) and export them as OTLP as they happen.
     Watch(Box<watch::WatchArgs>),
+    /// An OTLP receiver (HTTP, gRPC) Codex exports to: its logs, metrics and traces decoded,
+    /// priced, checked by the anomaly rules and forwarded upstream in a dialect.
+    Gateway(Box<gateway::GatewayArgs>),
     /// Run the anomaly rules (runaway cost, tool loops, approval bypass, context exhaustion,
     /// …) over Codex sessions; a table or JSON of alerts with evidence; `--fail-on` gates CI.
     Check(Box<check::CheckArgs>),
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
         Command::Map(args) => map::run(*args),
         Command::Export(args) => export::run(*args),
         Command::Watch(args) => watch::run(*args),
+        Command::Gateway(args) => gateway::run(*args),
         Command::Check(args) => check::run(*args),
         Command::Baseline(args) => check::run_baseline(*args),
         Command::Hook(args) => hook::run(*args),

@@ -109,16 +109,7 @@ impl SourceArgs {
         let files = self.inputs.files()?;
         let tier = tier.unwrap_or(ServiceTier::Standard);
         let engine = if self.alerts {
-            let rules = match &self.rules {
-                Some(p) => agentobs_anomaly::RuleSet::load(p).map_err(|e| e.to_string())?,
-                None => agentobs_anomaly::RuleSet::default(),
-            };
-            let engine = agentobs_anomaly::Engine::builder()
-                .rules(rules)
-                .price_book(book.clone())
-                .default_tier(tier)
-                .build();
-            Some(engine)
+            Some(alert_engine(self.rules.as_deref(), &book, tier)?)
         } else {
             None
         };
@@ -132,6 +123,24 @@ impl SourceArgs {
             progress: false,
         })
     }
+}
+
+/// The anomaly engine for `--alerts`: the rules of `rules` (else the defaults), pricing
+/// from `book` at `tier`.
+pub(crate) fn alert_engine(
+    rules: Option<&std::path::Path>,
+    book: &agentobs_cost::PriceBook,
+    tier: ServiceTier,
+) -> Result<agentobs_anomaly::Engine, String> {
+    let rules = match rules {
+        Some(p) => agentobs_anomaly::RuleSet::load(p).map_err(|e| e.to_string())?,
+        None => agentobs_anomaly::RuleSet::default(),
+    };
+    Ok(agentobs_anomaly::Engine::builder()
+        .rules(rules)
+        .price_book(book.clone())
+        .default_tier(tier)
+        .build())
 }
 
 impl Source {

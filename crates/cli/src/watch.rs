@@ -4,15 +4,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use agentobs::BookPricer;
 use agentobs_codex::ReadOptions;
 use agentobs_codex::follow::Follower;
 use agentobs_cost::ServiceTier;
 use agentobs_export::pipeline::Pipeline;
-use agentobs_export::sinks::OtlpSink;
 
 use crate::exit;
-use crate::export::{DestinationArgs, NOWHERE};
+use crate::export::DestinationArgs;
 use crate::inputs::InputArgs;
 use crate::pricing::PricingArgs;
 
@@ -79,11 +77,14 @@ pub fn run(args: WatchArgs) -> u8 {
         Ok(b) => b,
         Err(e) => return usage(e),
     };
-    let sink = match OtlpSink::from_config(&config, &args.dest.dialect) {
-        Ok(Some(s)) => s
-            .with_content(content)
-            .with_pricer(BookPricer::new(book, tier.unwrap_or(ServiceTier::Standard))),
-        Ok(None) => return usage(NOWHERE),
+    let sink = match crate::export::enriched_sink(
+        &config,
+        &args.dest.dialect,
+        content,
+        book,
+        tier.unwrap_or(ServiceTier::Standard),
+    ) {
+        Ok(s) => s,
         Err(e) => return usage(e),
     };
     let stop = Arc::new(AtomicBool::new(false));

@@ -33,6 +33,8 @@ mod lines;
 pub mod log_event;
 pub mod names;
 pub mod otel;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod raw;
 mod reader;
 mod stats;

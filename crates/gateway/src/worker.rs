@@ -1,0 +1,213 @@
+//! The decoder thread: requests off the queue → events → anomaly tap → export pipeline;
+//! sessions closed when idle and at the end.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use agentobs_anomaly::{Engine, Tap};
+use agentobs_codex::log_event::DecodeOptions;
+use agentobs_codex::otlp::{DecodeSummary, OtlpDecoder};
+use agentobs_export::pipeline::Pipeline;
+use agentobs_schema::{Event, EventKind, EventSink, SessionContext, SourceEnd, Warning};
+
+use crate::ingest::{Ingest, Payload};
+use crate::passthrough;
+use crate::stats::{self, Counters};
+
+/// What the decoder thread needs.
+pub(crate) struct Worker {
+    pub(crate) rx: Receiver<Arc<Payload>>,
+    pub(crate) pipeline: Arc<Pipeline>,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) ingest: Arc<Ingest>,
+    pub(crate) decode: DecodeOptions,
+    pub(crate) engine: Option<Engine>,
+    pub(crate) idle_close: Duration,
+    pub(crate) capacity: u64,
+    pub(crate) passthrough: Option<passthrough::Sender>,
+}
+
+impl Worker {
+    pub(crate) fn spawn(self) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("agentobs-gateway-decode".into())
+            .spawn(move || self.run())
+    }
+
+    fn run(self) {
+        let Worker {
+            rx,
+            pipeline,
+            counters,
+            ingest,
+            decode,
+            engine,
+            idle_close,
+            capacity,
+            passthrough,
+        } = self;
+        let mut decoder = OtlpDecoder::new(decode);
+        let forward = Forward {
+            pipeline: &pipeline,
+            counters: &counters,
+            sessions: HashMap::new(),
+            high_water: capacity / 2,
+            room_after_wait: capacity - capacity / 2,
+            room: 0,
+        };
+        let mut tap = Tap::optional(engine, forward);
+        let tick = (idle_close / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let mut last_sweep = Instant::now();
+        loop {
+            match rx.recv_timeout(tick) {
+                Ok(payload) => {
+                    ingest.taken();
+                    let summary = decode_one(&mut decoder, &payload, &mut tap);
+                    stats::add(&counters.decoded_events, summary.events);
+                    stats::add(&counters.skipped_records, summary.skipped);
+                    stats::add(&counters.bad_records, summary.bad);
+                    if let Some(p) = &passthrough {
+                        p.send(payload);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if last_sweep.elapsed() >= tick {
+                last_sweep = Instant::now();
+                let now = Instant::now();
+                let idle: Vec<_> = tap
+                    .downstream()
+                    .sessions
+                    .iter()
+                    .filter(|(_, (_, last))| now.duration_since(*last) >= idle_close)
+                    .map(|(id, (ctx, _))| (id.clone(), ctx.clone()))
+                    .collect();
+                for (id, ctx) in idle {
+                    tap.end(&end_of(&id, ctx));
+                }
+            }
+        }
+        let open: Vec<_> = tap
+            .downstream()
+            .sessions
+            .iter()
+            .map(|(id, (ctx, last))| (*last, id.clone(), ctx.clone()))
+            .collect();
+        let mut open = open;
+        open.sort_by_key(|(last, _, _)| *last);
+        for (_, id, ctx) in open {
+            tap.end(&end_of(&id, ctx));
+        }
+        let _ = tap.finish();
+    }
+}
+
+fn decode_one(
+    decoder: &mut OtlpDecoder,
+    payload: &Payload,
+    sink: &mut dyn EventSink,
+) -> DecodeSummary {
+    match payload {
+        Payload::Logs(r) => decoder.logs(r, sink),
+        Payload::Metrics(r) => decoder.metrics(r, sink),
+        Payload::Traces(r) => decoder.traces(r, sink),
+    }
+}
+
+/// The end of an OTLP session: a source named after it, with its context (how the mapper
+/// and the engine find it: OTLP events carry no file).
+fn end_of(id: &str, ctx: Arc<SessionContext>) -> SourceEnd {
+    let mut end = SourceEnd::new(format!("otlp:{id}"));
+    end.context = Some(ctx);
+    end
+}
+
+/// Waits while a sink's queue holds more than `high_water` events, so a slow upstream
+/// backs up into the gateway's own queue (and so into 429s) rather than into drops.
+fn wait_for_room(pipeline: &Pipeline, counters: &Counters, high_water: u64) {
+    let mut waited = false;
+    while pipeline
+        .stats()
+        .sinks
+        .iter()
+        .any(|s| s.queued() > high_water)
+    {
+        if !waited {
+            waited = true;
+            stats::bump(&counters.backpressure_waits);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Hands events to the pipeline and keeps, per open session, its context and when it was
+/// last heard of.
+struct Forward<'a> {
+    pipeline: &'a Pipeline,
+    counters: &'a Counters,
+    sessions: HashMap<Arc<str>, (Arc<SessionContext>, Instant)>,
+    /// Wait while a sink's queue holds more than this.
+    high_water: u64,
+    /// Messages that fit on every queue once it holds at most `high_water`.
+    room_after_wait: u64,
+    /// Messages that can be sent without looking at the queues again.
+    room: u64,
+}
+
+impl Forward<'_> {
+    /// Makes sure one more message fits on every sink's queue: the queues are looked at
+    /// only once per `room_after_wait` messages.
+    fn reserve(&mut self) {
+        if self.room == 0 {
+            wait_for_room(self.pipeline, self.counters, self.high_water);
+            self.room = self.room_after_wait;
+        }
+        self.room -= 1;
+    }
+}
+
+impl EventSink for Forward<'_> {
+    fn event(&mut self, event: &Event) -> ControlFlow<()> {
+        if matches!(event.kind, EventKind::Alert(_)) {
+            stats::bump(&self.counters.alerts);
+        }
+        if let Some(id) = event.ctx.thread_or_session_id() {
+            match self.sessions.get_mut(id) {
+                Some(s) => *s = (event.ctx.clone(), Instant::now()),
+                None => {
+                    self.sessions
+                        .insert(Arc::from(id), (event.ctx.clone(), Instant::now()));
+                    self.counters
+                        .open_sessions
+                        .store(self.sessions.len() as u64, Ordering::Relaxed);
+                }
+            }
+        }
+        self.reserve();
+        self.pipeline.emit(event.clone());
+        ControlFlow::Continue(())
+    }
+
+    fn warning(&mut self, warning: &Warning) {
+        self.reserve();
+        self.pipeline.warn(warning);
+    }
+
+    fn end(&mut self, end: &SourceEnd) {
+        if let Some(id) = end.context.as_ref().and_then(|c| c.thread_or_session_id())
+            && self.sessions.remove(id).is_some()
+        {
+            stats::bump(&self.counters.closed_sessions);
+            self.counters
+                .open_sessions
+                .store(self.sessions.len() as u64, Ordering::Relaxed);
+        }
+        self.reserve();
+        self.pipeline.end_source(end);
+    }
+}
