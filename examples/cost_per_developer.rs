@@ -66,11 +66,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut devs: BTreeMap<String, Developer> = BTreeMap::new();
     for (name, home) in &homes {
         let dev = devs.entry(name.clone()).or_default();
+        let mut tally = Tally { book: &book, dev };
         for file in discover(std::slice::from_ref(home))? {
-            dev.sessions += 1;
-            let mut tally = Tally { book: &book, dev };
+            tally.dev.sessions += 1;
             let _ = RolloutReader::open(&file.path, ReadOptions::tokens())?.feed(&mut tally);
-            dev = tally.dev;
         }
     }
     println!(
