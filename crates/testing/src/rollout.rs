@@ -48,7 +48,7 @@ impl Generation {
     }
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Written {

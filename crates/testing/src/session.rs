@@ -64,6 +64,8 @@ pub struct SessionBuilder {
     events: Vec<Event>,
     turn: Option<(String, i64)>,
     cumulative: TokenUsage,
+    /// The context the last event carried, shared by the events while it does not change.
+    shared: Option<Arc<SessionContext>>,
     /// Text the events withhold, by event index: a prompt, or a tool's arguments and output.
     texts: BTreeMap<usize, (String, String)>,
 }
@@ -103,6 +105,7 @@ impl SessionBuilder {
             turn: None,
             cumulative: TokenUsage::default(),
             texts: BTreeMap::new(),
+            shared: None,
         }
     }
 
@@ -183,6 +186,21 @@ impl SessionBuilder {
         uuid(self.ids)
     }
 
+    /// Number of events so far.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True before the first event.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The events so far, taken out of the builder (no `session_started` is added).
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
     /// The open turn's id.
     pub fn turn_id(&self) -> Option<&str> {
         self.turn.as_ref().map(|(id, _)| id.as_str())
@@ -197,7 +215,15 @@ impl SessionBuilder {
         }
         self.t += after_ms;
         self.line += 1;
-        let mut e = Event::new(self.now(), Arc::new(self.ctx.clone()), kind);
+        let ctx = match &self.shared {
+            Some(a) if **a == self.ctx => a.clone(),
+            _ => {
+                let a = Arc::new(self.ctx.clone());
+                self.shared = Some(a.clone());
+                a
+            }
+        };
+        let mut e = Event::new(self.now(), ctx, kind);
         if let Some(p) = &self.src {
             e = e.with_src(p.clone(), self.line);
         }
