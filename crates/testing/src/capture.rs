@@ -286,3 +286,113 @@ impl Captured {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SessionBuilder, ctx};
+    use agentobs::schema::TokenUsage;
+    use agentobs::telemetry::ToolCall;
+
+    fn run(t: &Telemetry) {
+        let s = t.session(ctx("my-agent", "gpt-5"));
+        s.turn_started("t1");
+        s.token_usage(TokenUsage {
+            input_tokens: 1000,
+            output_tokens: 100,
+            ..TokenUsage::default()
+        });
+        s.tool_result(ToolCall {
+            tool: "shell",
+            call_id: "c1",
+            turn_id: Some("t1"),
+            success: true,
+            duration: Duration::from_millis(40),
+            ..ToolCall::default()
+        });
+        s.turn_completed("t1");
+        s.end();
+    }
+
+    #[test]
+    fn events_signals_and_cost_are_captured() {
+        let kit = TestTelemetry::genai();
+        run(kit.telemetry());
+        let got = kit.finish();
+        assert!(got.report.complete());
+        got.events()
+            .named("tool_result")
+            .with("tool", "shell")
+            .with("ctx.model", "gpt-5")
+            .assert_one();
+        let span = got
+            .spans()
+            .named("execute_tool shell")
+            .with("gen_ai.tool.name", "shell")
+            .assert_one();
+        let agent = got.spans().named("invoke_agent my-agent").assert_one();
+        assert_eq!(span.parent_span_id, Some(agent.span_id));
+        got.spans()
+            .named("chat gpt-5")
+            .with_approx("agentobs.cost.usd", 0.00225)
+            .assert_one();
+        got.assert_cost_usd(0.00225);
+        let wrong = std::panic::catch_unwind(|| got.assert_cost_usd(0.01)).unwrap_err();
+        let msg = wrong.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.contains("captured 0.00225") && msg.contains("gpt-5: input 1000"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn every_dialect_can_be_captured_and_unknown_ones_are_an_error() {
+        for d in ["codex", "genai", "genai-latest", "openinference"] {
+            let kit = TestTelemetry::with_dialect(d).unwrap();
+            run(kit.telemetry());
+            let got = kit.finish();
+            assert_eq!(got.events.len(), 4, "{d}");
+            assert!(
+                !got.signals.spans.is_empty() || !got.signals.logs.is_empty(),
+                "{d}"
+            );
+        }
+        assert!(matches!(
+            TestTelemetry::with_dialect("nope"),
+            Err(KitError::UnknownDialect(_))
+        ));
+    }
+
+    #[test]
+    fn snapshots_of_live_runs_are_stable() {
+        // Live times and real durations, redacted: the same text every run.
+        let snap = |_: ()| {
+            let kit = TestTelemetry::genai();
+            run(kit.telemetry());
+            kit.finish().snapshot()
+        };
+        let first = snap(());
+        assert_eq!(first, snap(()));
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/snapshots/genai_run.txt");
+        snapshot::assert_snapshot(path, &first);
+    }
+
+    #[test]
+    fn a_built_session_is_captured_like_an_emitted_one() {
+        let mut b = SessionBuilder::new().model("gpt-5");
+        b.turn("hi");
+        b.request(TokenUsage {
+            input_tokens: 1000,
+            output_tokens: 100,
+            ..TokenUsage::default()
+        });
+        b.end_turn();
+        let kit = TestTelemetry::genai();
+        b.emit(kit.telemetry());
+        let got = kit.finish();
+        assert_eq!(got.events, b.events());
+        got.assert_cost_usd(0.00225);
+        assert_eq!(Captured::from_events(b.events()).cost_usd(), got.cost_usd());
+    }
+}

@@ -142,7 +142,8 @@ pub fn events(events: &[Event]) -> String {
     out
 }
 
-/// Spans, log records and metric points as readable lines, attributes sorted, redacted.
+/// Spans, log records and metric points as readable lines, attributes sorted, redacted (the
+/// values of a metric whose name says duration too).
 /// Span and trace ids are numbered like other ids, so parents stay visible.
 pub fn signals(signals: &Signals) -> String {
     let mut r = Redactor::new();
@@ -181,6 +182,8 @@ pub fn signals(signals: &Signals) -> String {
     for m in &signals.metrics {
         let attrs = r.attrs(&m.attributes);
         let value = match &m.value {
+            // A duration metric's values are durations.
+            _ if classify(&m.name) == Some(Volatile::Duration) => "<duration>".to_owned(),
             agentobs::semconv::PointValue::Sum(v) => format!("sum={v}"),
             agentobs::semconv::PointValue::Histogram(h) => {
                 format!("count={} sum={}", h.count, h.sum)
@@ -204,8 +207,13 @@ pub const UPDATE_VAR: &str = "AGENTOBS_UPDATE_SNAPSHOTS";
 /// When the snapshot differs (showing the first differing line) or is missing.
 #[track_caller]
 pub fn assert_snapshot(path: impl AsRef<Path>, actual: &str) {
-    let path = path.as_ref();
-    if std::env::var(UPDATE_VAR).is_ok_and(|v| v == "1") {
+    let update = std::env::var(UPDATE_VAR).is_ok_and(|v| v == "1");
+    compare(path.as_ref(), actual, update);
+}
+
+#[track_caller]
+fn compare(path: &Path, actual: &str, update: bool) {
+    if update {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -281,15 +289,15 @@ mod tests {
     fn snapshot_files_compare_and_update() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.txt");
-        let missing = std::panic::catch_unwind(|| assert_snapshot(&path, "a\nb\n"));
+        let missing = std::panic::catch_unwind(|| compare(&path, "a\nb\n", false));
         assert!(missing.is_err());
         assert_eq!(
             std::fs::read_to_string(path.with_extension("new")).unwrap(),
             "a\nb\n"
         );
         std::fs::write(&path, "a\nb\n").unwrap();
-        assert_snapshot(&path, "a\nb\n");
-        let differs = std::panic::catch_unwind(|| assert_snapshot(&path, "a\nc\n"));
+        compare(&path, "a\nb\n", false);
+        let differs = std::panic::catch_unwind(|| compare(&path, "a\nc\n", false));
         let msg = *differs.unwrap_err().downcast::<String>().unwrap();
         assert!(
             msg.contains("line 2") && msg.contains("captured: c"),

@@ -496,3 +496,171 @@ impl Drop for Receiver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agentobs::export::proto::trace::v1::{ResourceSpans, ScopeSpans};
+    use prost::Message;
+    use std::io::{Read, Write};
+
+    fn traces(n: usize) -> ExportTraceServiceRequest {
+        let spans = (0..n)
+            .map(|i| Span {
+                name: format!("s{i}"),
+                ..Span::default()
+            })
+            .collect();
+        ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans,
+                    ..ScopeSpans::default()
+                }],
+                ..ResourceSpans::default()
+            }],
+        }
+    }
+
+    /// One POST on a fresh connection; the status line, or `None` when the connection closed.
+    fn post(url: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<String> {
+        let addr = url.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let mut buf = [0u8; 256];
+        match s.read(&mut buf) {
+            Ok(n) if n > 0 => Some(
+                String::from_utf8_lossy(&buf[..n])
+                    .lines()
+                    .next()?
+                    .to_owned(),
+            ),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn http_protobuf_json_and_gzip_are_decoded() {
+        let r = Receiver::builder().grpc(false).start();
+        let proto = traces(2).encode_to_vec();
+        assert_eq!(
+            post(
+                &r.http_url(),
+                "/v1/traces",
+                &[("content-type", "application/x-protobuf")],
+                &proto
+            )
+            .unwrap(),
+            "HTTP/1.1 200 X"
+        );
+        let json = serde_json::to_vec(&traces(3)).unwrap();
+        post(
+            &r.http_url(),
+            "/v1/traces",
+            &[("content-type", "application/json")],
+            &json,
+        )
+        .unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&proto).unwrap();
+        let gz = gz.finish().unwrap();
+        post(
+            &r.http_url(),
+            "/v1/traces",
+            &[
+                ("content-type", "application/x-protobuf"),
+                ("content-encoding", "gzip"),
+            ],
+            &gz,
+        )
+        .unwrap();
+        post(
+            &r.http_url(),
+            "/v1/logs",
+            &[("content-type", "application/x-protobuf")],
+            b"\xff\xff",
+        )
+        .unwrap();
+        assert_eq!(r.wait_for(Signal::Traces, 7, Duration::from_secs(5)), Ok(7));
+        let reqs = r.requests();
+        assert_eq!(
+            reqs.iter().map(|q| q.transport).collect::<Vec<_>>(),
+            [
+                Transport::HttpProtobuf,
+                Transport::HttpJson,
+                Transport::HttpProtobuf,
+                Transport::HttpProtobuf
+            ]
+        );
+        assert_eq!(reqs[2].body, proto, "gunzipped");
+        assert!(matches!(&reqs[3].payload, Payload::Undecoded(why) if why.starts_with("/v1/logs")));
+        assert_eq!(r.spans().len(), 7);
+    }
+
+    #[test]
+    fn fail_drop_and_stall_modes() {
+        let r = Receiver::builder()
+            .grpc(false)
+            .mode(Mode::Fail(503))
+            .start();
+        let body = traces(1).encode_to_vec();
+        assert_eq!(
+            post(&r.url(), "/v1/traces", &[], &body).unwrap(),
+            "HTTP/1.1 503 X"
+        );
+        r.set_mode(Mode::Drop);
+        assert_eq!(post(&r.url(), "/v1/traces", &[], &body), None);
+        assert_eq!((r.requests().len(), r.attempts()), (0, 2));
+        let err = r
+            .wait_for(Signal::Traces, 1, Duration::from_millis(30))
+            .unwrap_err();
+        assert_eq!((err.got, err.want, err.attempts), (0, 1, 2));
+        r.set_mode(Mode::Stall(Duration::from_millis(300)));
+        let t = Instant::now();
+        assert_eq!(
+            post(&r.url(), "/v1/traces", &[], &body).unwrap(),
+            "HTTP/1.1 200 X"
+        );
+        assert!(t.elapsed() >= Duration::from_millis(300));
+        assert_eq!(r.count(Signal::Traces), 1);
+    }
+
+    #[test]
+    fn grpc_calls_are_kept_with_their_metadata_and_fail_on_demand() {
+        use agentobs::export::proto::collector::trace::v1::trace_service_client::TraceServiceClient;
+        let r = Receiver::start();
+        let url = r.grpc_url();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (ok, failed) = rt.block_on(async {
+            let mut c = TraceServiceClient::connect(url).await.unwrap();
+            let mut req = tonic::Request::new(traces(4));
+            req.metadata_mut().insert("x-team", "obs".parse().unwrap());
+            let ok = c.export(req).await.is_ok();
+            r.set_mode(Mode::Fail(503));
+            let failed = c.export(traces(1)).await.unwrap_err().code();
+            (ok, failed)
+        });
+        assert!(ok);
+        assert_eq!(failed, tonic::Code::Unavailable);
+        let reqs = r.requests();
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(
+            (reqs[0].transport, reqs[0].items(), reqs[0].header("x-team")),
+            (Transport::Grpc, 4, Some("obs"))
+        );
+        assert_eq!(r.attempts(), 2);
+    }
+}
