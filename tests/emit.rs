@@ -11,7 +11,7 @@ use agentobs::schema::{Decision, DecisionSource, EventKind, Harness, SessionCont
 use agentobs::telemetry::{Telemetry, ToolCall};
 use prost::Message;
 
-use crate::receiver::Receiver;
+use agentobs_testing::receiver::{Mode, Receiver};
 
 fn config(url: &str) -> ExportConfig {
     ExportConfig::builder()
@@ -147,7 +147,7 @@ fn a_dead_collector_never_blocks_the_emitter_and_the_failure_is_reported() {
 #[test]
 fn a_slow_collector_fills_the_queue_drops_are_counted_and_shutdown_keeps_its_deadline() {
     let r = Receiver::start();
-    r.set_delay(Duration::from_secs(3));
+    r.set_mode(Mode::Stall(Duration::from_secs(3)));
     let t = Telemetry::builder()
         .queue_capacity(16)
         .flush_interval(Duration::from_millis(10))

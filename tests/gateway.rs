@@ -23,7 +23,7 @@ use agentobs_gateway::{Gateway, GatewayBuilder};
 use prost::Message as _;
 
 use crate::common::{fixture, rollout};
-use crate::receiver::Receiver;
+use agentobs_testing::receiver::{Mode, Receiver};
 
 /// Tokens and cost of one conversation's chat spans.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -372,7 +372,7 @@ fn overload_answers_429_and_the_gateway_recovers() {
     let upstream = Receiver::start();
     // A slow upstream, a tiny export queue and a queue of one request: the decoder waits
     // for the exporter, the queue fills, the receiver refuses.
-    upstream.set_delay(Duration::from_millis(1500));
+    upstream.set_mode(Mode::Stall(Duration::from_millis(1500)));
     let gw = gateway(
         &config_for(&upstream.url(), Transport::HttpProtobuf),
         4,
@@ -425,7 +425,7 @@ fn overload_answers_429_and_the_gateway_recovers() {
         "{statuses:?}"
     );
     // The upstream is fast again: the backlog drains and requests are accepted.
-    upstream.set_delay(Duration::ZERO);
+    upstream.set_mode(Mode::Accept);
     let mut recovered = false;
     for _ in 0..100 {
         let r = post(
@@ -450,7 +450,7 @@ fn overload_answers_429_and_the_gateway_recovers() {
 #[test]
 fn grpc_overload_is_resource_exhausted() {
     let upstream = Receiver::start();
-    upstream.set_delay(Duration::from_millis(1500));
+    upstream.set_mode(Mode::Stall(Duration::from_millis(1500)));
     let gw = gateway(
         &config_for(&upstream.url(), Transport::HttpProtobuf),
         4,
@@ -482,7 +482,7 @@ fn grpc_overload_is_resource_exhausted() {
         codes
     });
     assert!(codes.contains(&tonic::Code::ResourceExhausted), "{codes:?}");
-    upstream.set_delay(Duration::ZERO);
+    upstream.set_mode(Mode::Accept);
     gw.shutdown(Duration::from_secs(20));
 }
 

@@ -1,6 +1,10 @@
-//! An in-process OTLP/HTTP receiver on 127.0.0.1 for the export tests: records every request
-//! (path, headers, body, gunzipped) and answers 200 after a chosen delay. Every thread it starts
-//! ends when the handle is dropped.
+//! An in-process OTLP/HTTP receiver on 127.0.0.1: records every request (path, headers, body,
+//! gunzipped) and answers 200 after a chosen delay. Every thread it starts ends when the handle
+//! is dropped.
+//!
+//! Only `crates/cli/tests/cli.rs` includes this file (by path); the root integration tests use
+//! `agentobs_testing::Receiver`, which does all of this and more (gRPC, decoding, fail, stall
+//! and drop modes). The CLI's tests can move to the kit as well.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -10,8 +10,7 @@ use agentobs::export::config::{ExportConfig, Transport};
 use agentobs::schema::{Harness, SessionContext, TokenUsage};
 use agentobs::telemetry::{Telemetry, ToolCall};
 
-use crate::grpc_receiver::GrpcReceiver;
-use crate::receiver::Receiver;
+use agentobs_testing::Receiver;
 
 /// The `# recipe: NAME` TOML blocks of the document.
 fn recipes() -> Vec<(String, String)> {
@@ -114,19 +113,17 @@ fn every_recipe_sends_the_paths_and_headers_its_backend_expects() {
             _ => assert!(traces.endpoint.ends_with("/v1/traces")),
         }
         if name == "signoz" {
-            let r = GrpcReceiver::start();
-            run(&resolve(&pointed_at(text, &r.url())));
+            let r = Receiver::start();
+            run(&resolve(&pointed_at(text, &r.grpc_url())));
             let calls = r.wait_until(Duration::from_secs(10), |c| {
-                c.iter().map(|c| c.signal).collect::<BTreeSet<_>>().len() == 3
+                c.iter().filter_map(|c| c.signal()).collect::<BTreeSet<_>>().len() == 3
             });
-            let signals: BTreeSet<&str> = calls.iter().map(|c| c.signal).collect();
+            let signals: BTreeSet<&str> =
+                calls.iter().filter_map(|c| c.signal()).map(|s| s.as_str()).collect();
             assert_eq!(signals, ["logs", "metrics", "traces"].into(), "{name}");
             for c in &calls {
-                assert!(c.items > 0, "{c:?}");
-                assert_eq!(
-                    c.metadata.get("signoz-ingestion-key").map(String::as_str),
-                    Some("sz-key-1")
-                );
+                assert!(c.items() > 0, "{c:?}");
+                assert_eq!(c.header("signoz-ingestion-key"), Some("sz-key-1"));
             }
             continue;
         }

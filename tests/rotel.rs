@@ -19,7 +19,7 @@ use agentobs::schema::{Harness, SessionContext, TokenUsage};
 use agentobs::telemetry::{Telemetry, ToolCall};
 use prost::Message;
 
-use crate::receiver::{Receiver, Request};
+use agentobs_testing::receiver::{Receiver, Request};
 
 fn agent() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("AGENTOBS_ROTEL") {

@@ -10,7 +10,7 @@ use agentobs::schema::{Harness, SessionContext, TokenUsage};
 use agentobs::telemetry::Telemetry;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
 
-use crate::receiver::Receiver;
+use agentobs_testing::Receiver;
 
 struct Pki {
     ca: String,

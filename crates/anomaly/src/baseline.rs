@@ -96,7 +96,7 @@ pub struct BaselineStats {
     pub turn_duration_ms: Option<Quantiles>,
 }
 
-/// Baselines for groups of sessions; see the [module](self) docs.
+/// Baselines for groups of sessions, learned by [`BaselineBuilder`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Baselines {
     /// Always [`BASELINE_SCHEMA`].
@@ -307,7 +307,7 @@ impl Rule for Collect {
     }
 }
 
-/// Learns [`Baselines`] from the events of past sessions; see the [module](self) docs.
+/// Learns [`Baselines`] from the events of past sessions.
 #[derive(Debug)]
 pub struct BaselineBuilder {
     engine: Engine,

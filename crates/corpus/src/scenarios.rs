@@ -5,9 +5,8 @@
 //! The same seed gives the same sessions. Every event carries a source position
 //! (`scenario-<n>.jsonl:<line>`), so alerts have evidence as they do on rollouts.
 
-use std::sync::Arc;
-
 use agentobs_schema::*;
+use agentobs_testing::SessionBuilder;
 
 use crate::rng::Rng;
 
@@ -34,14 +33,11 @@ pub struct Scenario {
     pub events: Vec<Event>,
 }
 
-/// Builds one session's events.
+/// Builds one session's events on the test kit's [`SessionBuilder`] (its clock, source
+/// positions and shared context), with the event shapes the rules are measured on.
 struct Session {
-    ctx: Arc<SessionContext>,
-    path: Arc<str>,
-    t: i64,
-    line: u64,
+    b: SessionBuilder,
     call: u64,
-    events: Vec<Event>,
 }
 
 impl Session {
@@ -55,14 +51,11 @@ impl Session {
             ..GitInfo::default()
         });
         let start = 1_795_000_000_000 + (n as i64) * 3_600_000;
-        let mut s = Session {
-            ctx: Arc::new(ctx),
-            path: Arc::from(format!("scenario-{n:05}.jsonl")),
-            t: start,
-            line: 0,
-            call: 0,
-            events: Vec::new(),
-        };
+        let b = SessionBuilder::new()
+            .context(|c| *c = ctx)
+            .start_at(Timestamp::from_unix_millis(start))
+            .source_path(format!("scenario-{n:05}.jsonl"));
+        let mut s = Session { b, call: 0 };
         let mut started = SessionStarted::default();
         started.approval_policy = Some("on-request".into());
         started.sandbox_policy = Some("workspace-write".into());
@@ -72,11 +65,16 @@ impl Session {
     }
 
     fn push(&mut self, after_ms: i64, kind: EventKind) {
-        self.t += after_ms;
-        self.line += 1;
-        let at = Timestamp::from_unix_millis(self.t);
-        let ev = Event::new(at, self.ctx.clone(), kind).with_src(self.path.clone(), self.line);
-        self.events.push(ev);
+        self.b.push(after_ms, kind);
+    }
+
+    /// Events so far (each is one line of its scenario's source).
+    fn line(&self) -> u64 {
+        self.b.len() as u64
+    }
+
+    fn events(mut self) -> Vec<Event> {
+        self.b.take_events()
     }
 
     fn turn_start(&mut self) {
@@ -111,8 +109,8 @@ impl Session {
     fn tool(&mut self, command: &str, exit: i64) {
         let output = format!(
             "{command}: {} lines, exit {exit}, {} ms",
-            self.line % 97,
-            self.t % 1000
+            self.line() % 97,
+            self.b.now().unix_millis() % 1000
         );
         self.tool_with(command, exit, &output);
     }
@@ -224,7 +222,7 @@ fn normal(n: usize, rng: &mut Rng) -> Scenario {
     Scenario {
         name: format!("normal/{shape}"),
         label: None,
-        events: s.events,
+        events: s.events(),
     }
 }
 
@@ -237,7 +235,7 @@ fn anomalous(n: usize, kind: &'static str, rng: &mut Rng) -> Scenario {
             // Hundreds of near-full requests: ~60M tokens.
             for _ in 0..rng.range(260, 320) {
                 s.request(rng.range(200_000, 240_000), 300, 4_000);
-                if s.line.is_multiple_of(40) {
+                if s.line().is_multiple_of(40) {
                     s.turn_end(600_000);
                     s.turn_start();
                 }
@@ -334,7 +332,7 @@ fn anomalous(n: usize, kind: &'static str, rng: &mut Rng) -> Scenario {
     Scenario {
         name: format!("{kind}/{variant}"),
         label: Some(kind),
-        events: s.events,
+        events: s.events(),
     }
 }
 

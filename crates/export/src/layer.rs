@@ -63,7 +63,7 @@ pub enum Variant {
     TraceSafe,
 }
 
-/// What the layer did: see [`CodexEventLayer::stats`].
+/// What the layer did: see [`LayerHandle::stats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LayerStats {

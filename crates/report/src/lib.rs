@@ -2,8 +2,8 @@
 //!
 //! [`run`] finds the rollouts, reads them in parallel through a resumable per-file
 //! [`cache`](Cache) (rollouts are append-only: a re-run reads only new bytes), prices every
-//! request with the [`PriceBook`](agentobs_cost::PriceBook) and groups the result with a
-//! [`Ledger`](agentobs_cost::Ledger) into a [`Report`].
+//! request with the [`PriceBook`] and groups the result with a
+//! [`Ledger`] into a [`Report`].
 
 mod cache;
 mod facts;
