@@ -25,7 +25,13 @@ use agentobs::schema::{Event, EventKind, EventSink, TokenUsage};
 use criterion::{Criterion, Throughput};
 use prost::Message as _;
 
-const SCENARIOS: &[&str] = &["plain", "tool", "tool_fail", "http500_retry", "ctx_window_app_server"];
+const SCENARIOS: &[&str] = &[
+    "plain",
+    "tool",
+    "tool_fail",
+    "http500_retry",
+    "ctx_window_app_server",
+];
 
 /// A sink that counts and sums tokens.
 #[derive(Default)]
@@ -84,9 +90,15 @@ fn bodies() -> Vec<(Sig, Vec<u8>)> {
 
 fn to_protobuf(sig: Sig, json: &[u8]) -> Vec<u8> {
     match sig {
-        Sig::Logs => otlp::parse_logs(json, Encoding::Json).unwrap().encode_to_vec(),
-        Sig::Traces => otlp::parse_traces(json, Encoding::Json).unwrap().encode_to_vec(),
-        Sig::Metrics => otlp::parse_metrics(json, Encoding::Json).unwrap().encode_to_vec(),
+        Sig::Logs => otlp::parse_logs(json, Encoding::Json)
+            .unwrap()
+            .encode_to_vec(),
+        Sig::Traces => otlp::parse_traces(json, Encoding::Json)
+            .unwrap()
+            .encode_to_vec(),
+        Sig::Metrics => otlp::parse_metrics(json, Encoding::Json)
+            .unwrap()
+            .encode_to_vec(),
     }
 }
 

@@ -88,13 +88,19 @@ impl Request {
     pub fn parse(b: &Body) -> Request {
         let ctx = |e: otlp::OtlpError| format!("{}: {e}", b.name);
         match b.signal {
-            Signal::Logs => Request::Logs(otlp::parse_logs(&b.bytes, b.encoding).map_err(ctx).unwrap()),
-            Signal::Traces => {
-                Request::Traces(otlp::parse_traces(&b.bytes, b.encoding).map_err(ctx).unwrap())
+            Signal::Logs => {
+                Request::Logs(otlp::parse_logs(&b.bytes, b.encoding).map_err(ctx).unwrap())
             }
-            Signal::Metrics => {
-                Request::Metrics(otlp::parse_metrics(&b.bytes, b.encoding).map_err(ctx).unwrap())
-            }
+            Signal::Traces => Request::Traces(
+                otlp::parse_traces(&b.bytes, b.encoding)
+                    .map_err(ctx)
+                    .unwrap(),
+            ),
+            Signal::Metrics => Request::Metrics(
+                otlp::parse_metrics(&b.bytes, b.encoding)
+                    .map_err(ctx)
+                    .unwrap(),
+            ),
         }
     }
 
@@ -149,7 +155,12 @@ fn rollout_events(scenario: &str) -> Vec<Event> {
         let _ = RolloutReader::open(&f, ReadOptions::default())
             .unwrap()
             .feed(&mut sink);
-        assert!(sink.warnings.is_empty(), "{}: {:?}", f.display(), sink.warnings);
+        assert!(
+            sink.warnings.is_empty(),
+            "{}: {:?}",
+            f.display(),
+            sink.warnings
+        );
         all.extend(sink.events);
     }
     all
@@ -242,7 +253,10 @@ fn otlp_and_rollout_give_the_same_requests_tokens_cost_and_tool_calls() {
         let mut d = OtlpDecoder::new(DecodeOptions::default());
         let otlp = decode_all(scenario, &mut d);
         let rollout = rollout_events(scenario);
-        let (o, r) = (by_thread(requests(&otlp.events)), by_thread(requests(&rollout)));
+        let (o, r) = (
+            by_thread(requests(&otlp.events)),
+            by_thread(requests(&rollout)),
+        );
         assert_eq!(o, r, "{scenario}: per-request tokens");
         assert!(
             (cost(&otlp.events) - cost(&rollout)).abs() < 1e-12,
@@ -263,12 +277,19 @@ fn captures_with_requests_have_tokens_and_tools_where_the_scenario_has_them() {
     let mut d = OtlpDecoder::new(DecodeOptions::default());
     let tool = decode_all("codex-0.171-otlp/tool_fail", &mut d);
     assert_eq!(
-        requests(&tool.events).iter().map(|r| r.1).collect::<Vec<_>>(),
+        requests(&tool.events)
+            .iter()
+            .map(|r| r.1)
+            .collect::<Vec<_>>(),
         [usage(4210, 3968, 57, 32), usage(4570, 4096, 38, 0)]
     );
     let calls = tool_calls(&tool.events);
     assert_eq!(calls.len(), 1);
-    assert_eq!((calls[0].2, calls[0].3), (Some(false), Some(2)), "exit 2 is a failure");
+    assert_eq!(
+        (calls[0].2, calls[0].3),
+        (Some(false), Some(2)),
+        "exit 2 is a failure"
+    );
     assert!(cost(&tool.events) > 0.0);
 }
 
@@ -292,7 +313,10 @@ fn every_event_of_a_conversation_shares_one_context_with_its_metadata() {
         .windows(2)
         .filter(|w| !std::sync::Arc::ptr_eq(&w[0].ctx, &w[1].ctx))
         .count();
-    assert!(distinct <= 2, "contexts are shared, not made per event ({distinct} changes)");
+    assert!(
+        distinct <= 2,
+        "contexts are shared, not made per event ({distinct} changes)"
+    );
 }
 
 #[test]
@@ -318,13 +342,20 @@ fn the_signals_corroborate_each_other() {
         assert_eq!(t.logs, t.traces, "{scenario}: logs and traces agree");
         // The metrics count the same tool calls and model requests.
         let tools = d.metric_total("codex.tool.call", &[]).unwrap_or(0.0);
-        assert_eq!(tools as u64, t.logs.tool_results, "{scenario}: codex.tool.call");
+        assert_eq!(
+            tools as u64, t.logs.tool_results,
+            "{scenario}: codex.tool.call"
+        );
     }
 }
 
 #[test]
 fn traces_alone_give_the_same_tokens_and_tool_calls() {
-    for scenario in ["codex-0.171-otlp/tool", "codex-0.171-otlp/tool_binary", "codex-0.169/tool"] {
+    for scenario in [
+        "codex-0.171-otlp/tool",
+        "codex-0.171-otlp/tool_binary",
+        "codex-0.169/tool",
+    ] {
         let mut logs = OtlpDecoder::new(DecodeOptions::default());
         let from_logs = decode_all(scenario, &mut logs);
         let mut traces = OtlpDecoder::new(DecodeOptions::default()).with_primary(Primary::Traces);
@@ -338,7 +369,10 @@ fn traces_alone_give_the_same_tokens_and_tool_calls() {
         let ids = |c: Vec<(String, String, Option<bool>, Option<i64>)>| {
             c.into_iter().map(|t| (t.0, t.1)).collect::<Vec<_>>()
         };
-        assert_eq!(ids(tool_calls(&from_traces.events)), ids(tool_calls(&from_logs.events)));
+        assert_eq!(
+            ids(tool_calls(&from_traces.events)),
+            ids(tool_calls(&from_logs.events))
+        );
     }
 }
 
@@ -355,7 +389,10 @@ fn turns_come_from_the_turn_spans() {
         })
         .collect();
     assert_eq!(turns.len(), 1);
-    assert_eq!(turns[0].turn_id.as_deref(), Some("01a2380e-d3c1-77a1-b4e3-818908fe136a"));
+    assert_eq!(
+        turns[0].turn_id.as_deref(),
+        Some("01a2380e-d3c1-77a1-b4e3-818908fe136a")
+    );
     assert!(turns[0].duration_ms.unwrap() > 100);
 }
 
@@ -372,7 +409,10 @@ fn a_context_window_overflow_is_an_error_of_that_kind_on_both_sides() {
             })
             .collect()
     };
-    assert_eq!(errors(&got.events), [Some(ErrorKind::ContextWindowExceeded)]);
+    assert_eq!(
+        errors(&got.events),
+        [Some(ErrorKind::ContextWindowExceeded)]
+    );
     let rollout = rollout_events("codex-0.171-otlp/ctx_window_app_server");
     assert_eq!(errors(&rollout), [Some(ErrorKind::ContextWindowExceeded)]);
     // The overflow bills nothing on either side.
@@ -382,7 +422,10 @@ fn a_context_window_overflow_is_an_error_of_that_kind_on_both_sides() {
 
 #[test]
 fn an_http_500_then_success_is_two_attempts() {
-    for scenario in ["codex-0.169/http500_retry", "codex-0.171-otlp/http500_retry"] {
+    for scenario in [
+        "codex-0.169/http500_retry",
+        "codex-0.171-otlp/http500_retry",
+    ] {
         let mut d = OtlpDecoder::new(DecodeOptions::default());
         let got = decode_all(scenario, &mut d);
         let attempts: Vec<_> = got
@@ -393,7 +436,11 @@ fn an_http_500_then_success_is_two_attempts() {
                 _ => None,
             })
             .collect();
-        assert_eq!(attempts[..2], [(0, Some(500)), (1, Some(200))], "{scenario}");
+        assert_eq!(
+            attempts[..2],
+            [(0, Some(500)), (1, Some(200))],
+            "{scenario}"
+        );
         assert_eq!(
             d.metric_total("codex.api_request", &[("status", "500")]),
             Some(1.0),
@@ -483,7 +530,10 @@ mod damaged {
 
     #[test]
     fn empty_bodies() {
-        assert!(matches!(otlp::parse_logs(b"", Encoding::Json), Err(OtlpError::Empty)));
+        assert!(matches!(
+            otlp::parse_logs(b"", Encoding::Json),
+            Err(OtlpError::Empty)
+        ));
         let r = otlp::parse_traces(b"", Encoding::Protobuf).unwrap();
         assert!(r.resource_spans.is_empty());
         let r = otlp::parse_metrics(b"{}", Encoding::Json).unwrap();
@@ -506,7 +556,10 @@ mod damaged {
         let pb = [0x0a, 0x07, 0x12, 0x05, 0x12, 0x03, 0x1a, 0x01, 0xff];
         let e = otlp::parse_logs(&pb, Encoding::Protobuf).unwrap_err();
         assert!(matches!(e, OtlpError::Protobuf { .. }), "{e}");
-        assert!(e.to_string().contains("UTF-8") || e.to_string().contains("utf-8"), "{e}");
+        assert!(
+            e.to_string().contains("UTF-8") || e.to_string().contains("utf-8"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -517,7 +570,9 @@ mod damaged {
         let i = records
             .iter()
             .position(|rec| {
-                rec.attributes.iter().any(|kv| kv.key == "input_token_count")
+                rec.attributes
+                    .iter()
+                    .any(|kv| kv.key == "input_token_count")
             })
             .unwrap();
         for kv in &mut records[i].attributes {

@@ -112,6 +112,9 @@ mod tests {
         assert_eq!(n, 3);
         assert_eq!(hex_id(&[0xab, 0x01]), "ab01");
         assert_eq!(nanos_to_millis(0), None);
-        assert_eq!(nanos_to_millis(1_795_594_861_645_547_931), Some(1_795_594_861_645));
+        assert_eq!(
+            nanos_to_millis(1_795_594_861_645_547_931),
+            Some(1_795_594_861_645)
+        );
     }
 }

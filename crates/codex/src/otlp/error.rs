@@ -115,10 +115,14 @@ mod tests {
         let e = parse::<ExportLogsServiceRequest>(b"{\n \"resourceLogs\": 5}", Encoding::Json)
             .unwrap_err();
         assert!(matches!(e, OtlpError::Json { line: 2, .. }), "{e}");
-        assert!(e.to_string().starts_with("bad OTLP/JSON at line 2, column"), "{e}");
+        assert!(
+            e.to_string().starts_with("bad OTLP/JSON at line 2, column"),
+            "{e}"
+        );
         let e = parse::<ExportLogsServiceRequest>(b"  ", Encoding::Json).unwrap_err();
         assert!(matches!(e, OtlpError::Empty));
-        let e = parse::<ExportLogsServiceRequest>(&[0x0a, 0x05, 1], Encoding::Protobuf).unwrap_err();
+        let e =
+            parse::<ExportLogsServiceRequest>(&[0x0a, 0x05, 1], Encoding::Protobuf).unwrap_err();
         assert!(matches!(e, OtlpError::Protobuf { .. }), "{e}");
         // An empty protobuf message is a valid, empty request.
         let ok = parse::<ExportLogsServiceRequest>(b"", Encoding::Protobuf).unwrap();

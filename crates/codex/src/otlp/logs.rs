@@ -79,7 +79,7 @@ fn record(
     match &decoded.kind {
         EventKind::TokenUsage(t) => {
             tally.requests = tally.requests.saturating_add(1);
-            tally.tokens += t.usage;
+            tally.tokens = tally.tokens.saturating_add(&t.usage);
         }
         EventKind::ToolResult(_) => tally.tool_results = tally.tool_results.saturating_add(1),
         _ => {}

@@ -5,9 +5,12 @@
 //! Codex's metrics carry no conversation id (only `model`, `originator`, `app.version`,
 //! `session_source`, … as tags), so they are no session's facts: they corroborate.
 
-use agentobs_schema::{Attributes, Event, EventKind, OtherEvent, SessionContext, Harness, Timestamp, Value};
+use agentobs_schema::{
+    Attributes, Event, EventKind, Harness, OtherEvent, SessionContext, Timestamp, Value,
+};
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{AggregationTemporality, metric, number_data_point};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::attrs::{Attrs, nanos_to_millis};
@@ -129,7 +132,10 @@ pub(super) fn decode(state: &mut State, request: &ExportMetricsServiceRequest, o
                         out.skip();
                         continue;
                     }
-                    let at = Loc { event: Some(pi), ..at };
+                    let at = Loc {
+                        event: Some(pi),
+                        ..at
+                    };
                     point(state, &m.name, p, cumulative, &res, &at, out);
                 }
             }
@@ -150,7 +156,14 @@ fn points(data: Option<&metric::Data>) -> (Vec<Point<'_>>, bool) {
                         Some(number_data_point::Value::AsDouble(f)) => (f, false),
                         None => (0.0, true),
                     };
-                    Point { attrs: &p.attributes, start: p.start_time_unix_nano, time: p.time_unix_nano, value, count: None, int }
+                    Point {
+                        attrs: &p.attributes,
+                        start: p.start_time_unix_nano,
+                        time: p.time_unix_nano,
+                        value,
+                        count: None,
+                        int,
+                    }
                 })
                 .collect(),
             cumulative(s.aggregation_temporality),
@@ -164,7 +177,14 @@ fn points(data: Option<&metric::Data>) -> (Vec<Point<'_>>, bool) {
                         Some(number_data_point::Value::AsDouble(f)) => (f, false),
                         None => (0.0, true),
                     };
-                    Point { attrs: &p.attributes, start: p.start_time_unix_nano, time: p.time_unix_nano, value, count: None, int }
+                    Point {
+                        attrs: &p.attributes,
+                        start: p.start_time_unix_nano,
+                        time: p.time_unix_nano,
+                        value,
+                        count: None,
+                        int,
+                    }
                 })
                 .collect(),
             false,
@@ -172,21 +192,42 @@ fn points(data: Option<&metric::Data>) -> (Vec<Point<'_>>, bool) {
         Some(metric::Data::Histogram(h)) => (
             h.data_points
                 .iter()
-                .map(|p| Point { attrs: &p.attributes, start: p.start_time_unix_nano, time: p.time_unix_nano, value: p.sum.unwrap_or(0.0), count: Some(p.count), int: false })
+                .map(|p| Point {
+                    attrs: &p.attributes,
+                    start: p.start_time_unix_nano,
+                    time: p.time_unix_nano,
+                    value: p.sum.unwrap_or(0.0),
+                    count: Some(p.count),
+                    int: false,
+                })
                 .collect(),
             cumulative(h.aggregation_temporality),
         ),
         Some(metric::Data::ExponentialHistogram(h)) => (
             h.data_points
                 .iter()
-                .map(|p| Point { attrs: &p.attributes, start: p.start_time_unix_nano, time: p.time_unix_nano, value: p.sum.unwrap_or(0.0), count: Some(p.count), int: false })
+                .map(|p| Point {
+                    attrs: &p.attributes,
+                    start: p.start_time_unix_nano,
+                    time: p.time_unix_nano,
+                    value: p.sum.unwrap_or(0.0),
+                    count: Some(p.count),
+                    int: false,
+                })
                 .collect(),
             cumulative(h.aggregation_temporality),
         ),
         Some(metric::Data::Summary(s)) => (
             s.data_points
                 .iter()
-                .map(|p| Point { attrs: &p.attributes, start: p.start_time_unix_nano, time: p.time_unix_nano, value: p.sum, count: Some(p.count), int: false })
+                .map(|p| Point {
+                    attrs: &p.attributes,
+                    start: p.start_time_unix_nano,
+                    time: p.time_unix_nano,
+                    value: p.sum,
+                    count: Some(p.count),
+                    int: false,
+                })
                 .collect(),
             true,
         ),
@@ -241,7 +282,10 @@ fn point(
     };
     match p.count {
         Some(_) => {
-            attributes.insert("count".to_owned(), Value::Int(i64::try_from(count).unwrap_or(i64::MAX)));
+            attributes.insert(
+                "count".to_owned(),
+                Value::Int(i64::try_from(count).unwrap_or(i64::MAX)),
+            );
             attributes.insert("sum".to_owned(), v);
         }
         None => {
@@ -251,7 +295,9 @@ fn point(
     if let Some(start) = nanos_to_millis(p.start).filter(|_| p.count.is_some() || cumulative) {
         attributes.insert("start_ms".to_owned(), Value::Int(start));
     }
-    let at_time = nanos_to_millis(p.time).map(Timestamp::from_unix_millis).unwrap_or_default();
+    let at_time = nanos_to_millis(p.time)
+        .map(Timestamp::from_unix_millis)
+        .unwrap_or_default();
     let ctx = context(p.attrs, res);
     let ev = OtherEvent::new(format!("{METRIC_EVENT_PREFIX}{name}"), attributes);
     out.event(Event::new(at_time, ctx, EventKind::Other(ev)));
@@ -261,11 +307,13 @@ fn point(
 /// `session_source`) over the resource.
 fn context(attrs: &[KeyValue], res: &ResourceInfo<'_>) -> Arc<SessionContext> {
     let a = Attrs(attrs);
-    let mut meta = SessionMeta::default();
-    meta.model = a.str("model").map(std::borrow::Cow::Borrowed);
-    meta.originator = a.str("originator").map(std::borrow::Cow::Borrowed);
-    meta.app_version = a.str("app.version").map(std::borrow::Cow::Borrowed);
-    meta.auth_mode = a.str("auth_mode").map(std::borrow::Cow::Borrowed);
+    let meta = SessionMeta {
+        model: a.str("model").map(Cow::Borrowed),
+        originator: a.str("originator").map(Cow::Borrowed),
+        app_version: a.str("app.version").map(Cow::Borrowed),
+        auth_mode: a.str("auth_mode").map(Cow::Borrowed),
+        ..SessionMeta::default()
+    };
     let mut ctx = SessionContext::new(Harness::Codex);
     meta.apply_to(&mut ctx);
     ctx.source = a.str("session_source").map(str::to_owned);
@@ -283,7 +331,9 @@ fn field_value(v: FieldValue<'_>) -> Value {
     match v {
         FieldValue::Str(s) => Value::String(s.to_owned()),
         FieldValue::I64(i) => Value::Int(i),
-        FieldValue::U64(u) => i64::try_from(u).map_or_else(|_| Value::String(u.to_string()), Value::Int),
+        FieldValue::U64(u) => {
+            i64::try_from(u).map_or_else(|_| Value::String(u.to_string()), Value::Int)
+        }
         FieldValue::F64(f) if f.is_finite() => Value::Float(f),
         FieldValue::F64(f) => Value::String(f.to_string()),
         FieldValue::Bool(b) => Value::Bool(b),

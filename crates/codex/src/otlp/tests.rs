@@ -87,7 +87,10 @@ fn records_are_counted_and_non_codex_ones_skipped() {
 fn sessions_are_bounded() {
     let mut d = OtlpDecoder::new(DecodeOptions::default()).with_max_sessions(2);
     let mut sink = Collect::default();
-    d.logs(&logs(vec![prompt("a"), prompt("b"), prompt("c")]), &mut sink);
+    d.logs(
+        &logs(vec![prompt("a"), prompt("b"), prompt("c")]),
+        &mut sink,
+    );
     assert_eq!(d.sessions(), 2);
     assert!(d.tally("a").is_none());
     assert!(d.tally("c").is_some());
@@ -157,25 +160,48 @@ fn a_usage_span_joins_its_conversation_through_the_trace() {
             .collect();
         assert_eq!(tokens.len(), usage_events);
         let t = d.tally(conv).unwrap().traces;
-        assert_eq!((t.requests, t.tokens.input_tokens, t.tokens.cached_input_tokens), (1, 100, 60));
+        assert_eq!(
+            (
+                t.requests,
+                t.tokens.input_tokens,
+                t.tokens.cached_input_tokens
+            ),
+            (1, 100, 60)
+        );
         // The turn: start and end, with its duration, model in the context.
         let turn: Vec<_> = sink
             .events
             .iter()
-            .filter(|e| matches!(e.kind, EventKind::TurnStarted(_) | EventKind::TurnCompleted(_)))
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::TurnStarted(_) | EventKind::TurnCompleted(_)
+                )
+            })
             .collect();
         assert_eq!(turn.len(), 2);
         assert_eq!(turn[0].at.unix_millis(), 1000);
-        let EventKind::TurnCompleted(c) = &turn[1].kind else { panic!() };
+        let EventKind::TurnCompleted(c) = &turn[1].kind else {
+            panic!()
+        };
         assert_eq!(c.duration_ms, Some(2500));
         assert_eq!(turn[1].ctx.model.as_deref(), Some("m"));
     }
     // A bad count is a warning naming the span.
-    let bad = traces(vec![span("handle_responses", vec![kv("gen_ai.usage.input_tokens", "-1")])]);
+    let bad = traces(vec![span(
+        "handle_responses",
+        vec![kv("gen_ai.usage.input_tokens", "-1")],
+    )]);
     let mut sink = Collect::default();
     let s = OtlpDecoder::new(DecodeOptions::default()).traces(&bad, &mut sink);
     assert_eq!(s.bad, 1);
-    assert!(sink.warnings[0].message.contains("span 0 (handle_responses)"), "{}", sink.warnings[0].message);
+    assert!(
+        sink.warnings[0]
+            .message
+            .contains("span 0 (handle_responses)"),
+        "{}",
+        sink.warnings[0].message
+    );
 }
 
 fn counter(value: i64, temporality: AggregationTemporality) -> ExportMetricsServiceRequest {
@@ -225,11 +251,24 @@ fn cumulative_points_become_deltas_and_deltas_add_up() {
     let mut d = OtlpDecoder::new(DecodeOptions::default());
     let got = values(&mut d, AggregationTemporality::Cumulative, &[2, 2, 5, 1]);
     // 2, (no change: no event), +3, then a reset to 1.
-    assert_eq!(got, [Some(Value::Int(2)), Some(Value::Int(3)), Some(Value::Int(1))]);
-    assert_eq!(d.metric_total("codex.tool.call", &[("tool", "exec_command")]), Some(6.0));
+    assert_eq!(
+        got,
+        [
+            Some(Value::Int(2)),
+            Some(Value::Int(3)),
+            Some(Value::Int(1))
+        ]
+    );
+    assert_eq!(
+        d.metric_total("codex.tool.call", &[("tool", "exec_command")]),
+        Some(6.0)
+    );
     let mut d = OtlpDecoder::new(DecodeOptions::default());
     values(&mut d, AggregationTemporality::Delta, &[2, 0, 5]);
     assert_eq!(d.metric_total("codex.tool.call", &[]), Some(7.0));
-    assert_eq!(d.metric_total("codex.tool.call", &[("tool", "other")]), None);
+    assert_eq!(
+        d.metric_total("codex.tool.call", &[("tool", "other")]),
+        None
+    );
     assert_eq!(d.metric_total("codex.nothing", &[]), None);
 }

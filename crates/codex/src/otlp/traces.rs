@@ -123,7 +123,16 @@ fn one_span(
             ..*at
         };
         let when = millis(ev.time_unix_nano).unwrap_or(end);
-        span_event(state, Attrs(&ev.attributes), &ev.name, &conversation, res, when, &at, out);
+        span_event(
+            state,
+            Attrs(&ev.attributes),
+            &ev.name,
+            &conversation,
+            res,
+            when,
+            &at,
+            out,
+        );
     }
 }
 
@@ -140,10 +149,12 @@ fn usage_span(
     let get = |k: &'static str| -> Result<Option<u64>, String> {
         match attrs.field(k) {
             None => Ok(None),
-            Some(v) => attrs
-                .u64(k)
-                .map(Some)
-                .ok_or_else(|| format!("`{k}` is {:?}, expected a non-negative integer", v.as_text())),
+            Some(v) => attrs.u64(k).map(Some).ok_or_else(|| {
+                format!(
+                    "`{k}` is {:?}, expected a non-negative integer",
+                    v.as_text()
+                )
+            }),
         }
     };
     let read = || -> Result<TokenUsageEvent, String> {
@@ -169,7 +180,7 @@ fn usage_span(
     let session = state.sessions.session(conversation, None, res);
     let tally = &mut session.tally.traces;
     tally.requests = tally.requests.saturating_add(1);
-    tally.tokens += ev.usage;
+    tally.tokens = tally.tokens.saturating_add(&ev.usage);
     if state.primary == Primary::Traces {
         let ctx = session.ctx.clone();
         out.event(Event::new(end, ctx, EventKind::TokenUsage(ev)));
@@ -208,7 +219,11 @@ fn turn_span(
     let mut completed = TurnCompleted::default();
     completed.turn_id = turn_id;
     completed.duration_ms = u64::try_from(end.millis_since(start)).ok();
-    out.event(Event::new(start, ctx.clone(), EventKind::TurnStarted(started)));
+    out.event(Event::new(
+        start,
+        ctx.clone(),
+        EventKind::TurnStarted(started),
+    ));
     out.event(Event::new(end, ctx, EventKind::TurnCompleted(completed)));
 }
 
