@@ -57,14 +57,20 @@ impl Rule for RetryAfterFailure {
                 state.raised = true;
                 let alert = cx.raise(
                     Severity::Warning,
-                    format!("the same failing call ran {} times in a row", state.failures),
+                    format!(
+                        "the same failing call ran {} times in a row",
+                        state.failures
+                    ),
                 );
                 alert.value = f64::from(state.failures);
                 alert.threshold = f64::from(self.max);
                 alert.evidence = std::mem::take(&mut state.evidence);
             }
         } else {
-            *state = Streak { raised: state.raised, ..Streak::default() };
+            *state = Streak {
+                raised: state.raised,
+                ..Streak::default()
+            };
         }
     }
 }
@@ -75,28 +81,63 @@ fn main() {
         .rule(RetryAfterFailure { max: 2 })
         .build();
 
-    let mut stuck = SessionBuilder::new().thread_id(agentobs_testing::uuid(100)).source_path("stuck.jsonl");
+    let mut stuck = SessionBuilder::new()
+        .thread_id(agentobs_testing::uuid(100))
+        .source_path("stuck.jsonl");
     stuck.turn("fix the build");
     for _ in 0..4 {
-        stuck.tool("exec_command", r#"{"cmd":"cargo build"}"#, 101, 2_000, "error[E0425]");
+        stuck.tool(
+            "exec_command",
+            r#"{"cmd":"cargo build"}"#,
+            101,
+            2_000,
+            "error[E0425]",
+        );
     }
     stuck.end_turn();
-    let mut fine = SessionBuilder::new().thread_id(agentobs_testing::uuid(200)).source_path("fine.jsonl");
+    let mut fine = SessionBuilder::new()
+        .thread_id(agentobs_testing::uuid(200))
+        .source_path("fine.jsonl");
     fine.turn("fix the build");
-    fine.tool("exec_command", r#"{"cmd":"cargo build"}"#, 101, 2_000, "error[E0425]");
+    fine.tool(
+        "exec_command",
+        r#"{"cmd":"cargo build"}"#,
+        101,
+        2_000,
+        "error[E0425]",
+    );
     fine.tool("apply_patch", "*** Begin Patch", 0, 50, "Success.");
-    fine.tool("exec_command", r#"{"cmd":"cargo build"}"#, 0, 1_800, "Finished");
+    fine.tool(
+        "exec_command",
+        r#"{"cmd":"cargo build"}"#,
+        0,
+        1_800,
+        "Finished",
+    );
     fine.end_turn();
 
     for event in stuck.events().iter().chain(&fine.events()) {
         let _ = agentobs::schema::EventSink::event(&mut engine, event);
     }
     let alerts = engine.finish();
-    let ours: Vec<_> = alerts.iter().filter(|a| &*a.rule == "retry_after_failure").collect();
+    let ours: Vec<_> = alerts
+        .iter()
+        .filter(|a| &*a.rule == "retry_after_failure")
+        .collect();
     for a in &ours {
         let evidence: Vec<String> = a.evidence.iter().map(ToString::to_string).collect();
-        println!("{} [{:?}] {}: {} (evidence: {})", a.rule, a.severity, a.session_id.as_deref().unwrap_or("-"), a.message, evidence.join(", "));
+        println!(
+            "{} [{:?}] {}: {} (evidence: {})",
+            a.rule,
+            a.severity,
+            a.session_id.as_deref().unwrap_or("-"),
+            a.message,
+            evidence.join(", ")
+        );
     }
     assert_eq!(ours.len(), 1, "only the stuck session alerts");
-    assert_eq!(ours[0].session_id.as_deref(), Some(agentobs_testing::uuid(100).as_str()));
+    assert_eq!(
+        ours[0].session_id.as_deref(),
+        Some(agentobs_testing::uuid(100).as_str())
+    );
 }

@@ -54,7 +54,9 @@ impl EventSink for Tally<'_> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut homes: Vec<(String, PathBuf)> = Vec::new();
     for arg in std::env::args().skip(1) {
-        let (name, path) = arg.split_once('=').ok_or_else(|| format!("{arg}: expected NAME=PATH"))?;
+        let (name, path) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("{arg}: expected NAME=PATH"))?;
         homes.push((name.to_owned(), PathBuf::from(path)));
     }
     if homes.is_empty() {
@@ -81,7 +83,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total += d.cost_usd;
         println!(
             "{name:<12} {:>8} {:>9} {:>12} {:>10} {:>11.4} {:>9}",
-            d.sessions, d.requests, d.usage.input_tokens, d.usage.output_tokens, d.cost_usd, d.unpriced
+            d.sessions,
+            d.requests,
+            d.usage.input_tokens,
+            d.usage.output_tokens,
+            d.cost_usd,
+            d.unpriced
         );
     }
     println!("{:<12} {:>74.4}", "total", total);

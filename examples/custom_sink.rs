@@ -59,21 +59,40 @@ impl<W: Write + Send + 'static> Sink for ToolCsv<W> {
 
 fn main() {
     println!("at,session,tool,exit_code,duration_ms");
-    let sink = ToolCsv { out: std::io::stdout(), rows: 0, error: None };
+    let sink = ToolCsv {
+        out: std::io::stdout(),
+        rows: 0,
+        error: None,
+    };
     let telemetry = Telemetry::builder().sink("tool-csv", sink).build();
 
     let mut s = SessionBuilder::new().model("gpt-5");
     s.turn("make the build green");
-    s.tool("exec_command", r#"{"cmd":"cargo build"}"#, 101, 2_400, "error[E0425]");
+    s.tool(
+        "exec_command",
+        r#"{"cmd":"cargo build"}"#,
+        101,
+        2_400,
+        "error[E0425]",
+    );
     s.tool("apply_patch", "*** Begin Patch", 0, 80, "Success.");
-    s.tool("exec_command", r#"{"cmd":"cargo build"}"#, 0, 1_900, "Finished");
+    s.tool(
+        "exec_command",
+        r#"{"cmd":"cargo build"}"#,
+        0,
+        1_900,
+        "Finished",
+    );
     s.end_turn();
     s.emit(&telemetry);
 
     let report = telemetry.shutdown(Duration::from_secs(5));
     let (name, summary) = &report.summaries[0];
     let summary = summary.as_ref().expect("the sink closed in time");
-    eprintln!("{name}: {} rows, error: {:?}", summary.delivered, summary.error);
+    eprintln!(
+        "{name}: {} rows, error: {:?}",
+        summary.delivered, summary.error
+    );
     assert_eq!(summary.delivered, 3);
     assert!(report.complete());
 }

@@ -89,7 +89,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let report = telemetry.shutdown(Duration::from_secs(5));
     let lines = std::fs::read_to_string(&jsonl)?.lines().count();
     println!("{lines} events written to {}", jsonl.display());
-    println!("pipeline: {:?}, complete: {}", report.stats, report.complete());
+    println!(
+        "pipeline: {:?}, complete: {}",
+        report.stats,
+        report.complete()
+    );
     std::fs::remove_dir_all(&dir)?;
     if lines == 0 || !report.complete() {
         return Err("telemetry did not deliver everything".into());

@@ -21,7 +21,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let receiver = Receiver::start();
     let mut session = SessionBuilder::new().model("gpt-5");
     session.turn("add a changelog line");
-    session.request(TokenUsage { input_tokens: 5_000, cached_input_tokens: 4_000, output_tokens: 120, ..TokenUsage::default() });
+    session.request(TokenUsage {
+        input_tokens: 5_000,
+        cached_input_tokens: 4_000,
+        output_tokens: 120,
+        ..TokenUsage::default()
+    });
     session.tool("apply_patch", "*** Begin Patch", 0, 40, "Success.");
     session.end_turn();
 
@@ -40,7 +45,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         session.emit(&telemetry);
         let report = telemetry.shutdown(Duration::from_secs(10));
         let spans = receiver.wait_for(Signal::Traces, before + 1, Duration::from_secs(10))?;
-        println!("{transport:?} to {url}: {} spans (complete: {})", spans - before, report.complete());
+        println!(
+            "{transport:?} to {url}: {} spans (complete: {})",
+            spans - before,
+            report.complete()
+        );
     }
     let names: std::collections::BTreeSet<String> =
         receiver.spans().into_iter().map(|s| s.name).collect();

@@ -20,9 +20,20 @@ use agentobs_testing::{TestTelemetry, ctx};
 fn run_agent(telemetry: &Telemetry) {
     let session = telemetry.session(ctx("my-agent", "gpt-5"));
     session.turn_started("t1");
-    session.token_usage(TokenUsage { input_tokens: 1000, output_tokens: 100, ..TokenUsage::default() });
-    session.tool_result(ToolCall { tool: "shell", call_id: "c1", turn_id: Some("t1"), success: true,
-                                   exit_code: Some(0), duration: Duration::from_millis(40), ..ToolCall::default() });
+    session.token_usage(TokenUsage {
+        input_tokens: 1000,
+        output_tokens: 100,
+        ..TokenUsage::default()
+    });
+    session.tool_result(ToolCall {
+        tool: "shell",
+        call_id: "c1",
+        turn_id: Some("t1"),
+        success: true,
+        exit_code: Some(0),
+        duration: Duration::from_millis(40),
+        ..ToolCall::default()
+    });
     session.turn_completed("t1");
     session.end();
 }
@@ -32,7 +43,11 @@ fn one_tool_span_with_its_attributes_and_cost() {
     let kit = TestTelemetry::genai();
     run_agent(kit.telemetry());
     let got = kit.finish();
-    got.spans().named("execute_tool shell").with("gen_ai.tool.name", "shell").with("gen_ai.tool.call.id", "c1").assert_one();
+    got.spans()
+        .named("execute_tool shell")
+        .with("gen_ai.tool.name", "shell")
+        .with("gen_ai.tool.call.id", "c1")
+        .assert_one();
     got.assert_cost_usd(0.00225); // gpt-5: 1,000 input tokens at $1.25/M + 100 output at $10/M
 }
 
@@ -41,7 +56,12 @@ fn a_wrong_expectation_lists_what_was_emitted() -> String {
     let kit = TestTelemetry::genai();
     run_agent(kit.telemetry());
     let got = kit.finish();
-    got.spans().named("execute_tool apply_patch").with("gen_ai.tool.name", "apply_patch").check(1).unwrap_err().to_string()
+    got.spans()
+        .named("execute_tool apply_patch")
+        .with("gen_ai.tool.name", "apply_patch")
+        .check(1)
+        .unwrap_err()
+        .to_string()
 }
 
 fn main() {
@@ -62,6 +82,9 @@ mod tests {
     #[test]
     fn a_wrong_expectation_lists_what_was_emitted() {
         let m = super::a_wrong_expectation_lists_what_was_emitted();
-        assert!(m.lines().nth(2).unwrap().contains("execute_tool shell"), "{m}");
+        assert!(
+            m.lines().nth(2).unwrap().contains("execute_tool shell"),
+            "{m}"
+        );
     }
 }

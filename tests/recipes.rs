@@ -116,10 +116,17 @@ fn every_recipe_sends_the_paths_and_headers_its_backend_expects() {
             let r = Receiver::start();
             run(&resolve(&pointed_at(text, &r.grpc_url())));
             let calls = r.wait_until(Duration::from_secs(10), |c| {
-                c.iter().filter_map(|c| c.signal()).collect::<BTreeSet<_>>().len() == 3
+                c.iter()
+                    .filter_map(|c| c.signal())
+                    .collect::<BTreeSet<_>>()
+                    .len()
+                    == 3
             });
-            let signals: BTreeSet<&str> =
-                calls.iter().filter_map(|c| c.signal()).map(|s| s.as_str()).collect();
+            let signals: BTreeSet<&str> = calls
+                .iter()
+                .filter_map(|c| c.signal())
+                .map(|s| s.as_str())
+                .collect();
             assert_eq!(signals, ["logs", "metrics", "traces"].into(), "{name}");
             for c in &calls {
                 assert!(c.items() > 0, "{c:?}");
