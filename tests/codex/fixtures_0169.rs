@@ -25,12 +25,24 @@ fn tool_results(r: &Read) -> Vec<&ToolResult> {
         .collect()
 }
 
+/// The rollout files of one scenario; the captured OTLP beside them is not a rollout.
+fn rollouts_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{}: no rollout", dir.display());
+    files
+}
+
 #[test]
 fn every_scenario_reads_without_warnings() {
     for s in SCENARIOS {
         let dir = fixture(&format!("codex-0.169/{s}"));
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let r = read(&entry.unwrap().path());
+        for p in rollouts_in(&dir) {
+            let r = read(&p);
             assert!(r.warnings.is_empty(), "{s}: {:?}", r.warnings);
             assert_eq!(r.stats.bad, 0, "{s}");
             assert_eq!(
@@ -219,8 +231,7 @@ fn retries_and_reasoning() {
 fn token_mode_gives_the_same_usage() {
     for s in SCENARIOS {
         let dir = fixture(&format!("codex-0.169/{s}"));
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let p = entry.unwrap().path();
+        for p in rollouts_in(&dir) {
             let full = read(&p);
             let fast = read_with(&p, agentobs::codex::ReadOptions::tokens());
             assert!(fast.warnings.is_empty());
@@ -237,8 +248,8 @@ fn token_mode_gives_the_same_usage() {
 fn json_form_round_trips() {
     for s in SCENARIOS {
         let dir = fixture(&format!("codex-0.169/{s}"));
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            for e in read(&entry.unwrap().path()).events {
+        for p in rollouts_in(&dir) {
+            for e in read(&p).events {
                 let json = serde_json::to_string(&e).unwrap();
                 assert!(json.starts_with(r#"{"schema":"agentobs.event/v1","#));
                 let back: agentobs::schema::Event = serde_json::from_str(&json).unwrap();
