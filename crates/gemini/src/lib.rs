@@ -1,0 +1,1 @@
+//! Gemini CLI sources for agentobs (in progress).
