@@ -79,12 +79,6 @@ fn every_capture_reads_without_warnings_and_matches_the_cli_totals() {
             .map(|r| r.cost(&book, ServiceTier::Standard).map(|c| c.total_usd()))
             .collect();
         let want = result["total_cost_usd"].as_f64().unwrap();
-        if ours.contains_key("claude-opus-5-5") {
-            // 2.1.332 defaults to claude-opus-5-5, which the price book does not list:
-            // unpriced, never $0.
-            assert!(costs.is_none(), "{version}/{scenario}");
-            continue;
-        }
         let cost: f64 = costs.unwrap().iter().sum();
         assert!(
             (cost - want).abs() < 1e-9,
