@@ -409,10 +409,21 @@ fn embedded_snapshot_metadata_and_rows() {
         "claude-opus-4-7",
         "claude-opus-4-8",
         "claude-haiku-4-5",
+        "claude-opus-5-5",
+        "gemini-2.5-pro",
+        "gemini-2.5-flash",
+        "gemini-2.5-flash-lite",
+        "gemini-3-flash-preview",
+        "gemini-3.1-pro-preview",
+        "gemini-3.1-pro-preview-customtools",
+        "gemini-3.1-flash-lite",
+        "gemini-3.5-flash",
+        "gemini-3.5-flash-lite",
+        "gemini-3.8-flash",
     ] {
         assert!(keys.contains(&key), "{key} missing");
     }
-    assert_eq!(keys.len(), 24);
+    assert_eq!(keys.len(), 35);
     assert!(!keys.contains(&"gpt-5.1"));
     assert!(!keys.contains(&"codex-mini-latest"));
 }
@@ -777,4 +788,39 @@ proptest! {
         let more_out = usage(input, cached, write, output + bump, 0);
         prop_assert!(book.price(&model, &more_out, input, tier).unwrap().total_usd() >= c);
     }
+}
+
+#[test]
+fn gemini_long_prompts_bill_the_whole_request_at_the_above_200k_price() {
+    let b = PriceBook::embedded();
+    let usage = TokenUsage {
+        input_tokens: 250_000,
+        cached_input_tokens: 50_000,
+        output_tokens: 2_000,
+        reasoning_output_tokens: 500,
+        ..TokenUsage::default()
+    };
+    let long = b
+        .price(
+            "gemini-3.1-pro-preview",
+            &usage,
+            250_000,
+            ServiceTier::Standard,
+        )
+        .unwrap();
+    // >200k: $4 input, $0.40 cached, $18 output per 1M, for every token of the request.
+    approx(
+        long.total_usd(),
+        (200_000.0 * 4.0 + 50_000.0 * 0.4 + 2_000.0 * 18.0) / 1e6,
+    );
+    assert_eq!(long.tier_applied, Some("above_200k"));
+    let short = b
+        .price("gemini-2.5-pro", &usage, 200_000, ServiceTier::Standard)
+        .unwrap();
+    // At exactly 200k the base price holds: $1.25, $0.125, $10.
+    approx(
+        short.total_usd(),
+        (200_000.0 * 1.25 + 50_000.0 * 0.125 + 2_000.0 * 10.0) / 1e6,
+    );
+    assert_eq!(short.tier_applied, None);
 }
