@@ -865,10 +865,9 @@ fn hook_denies_by_policy_and_records_stop() {
     let rollout = fixtures().join("codex-0.169/tool_fail");
     let rollout = std::fs::read_dir(&rollout)
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
     let stop = serde_json::json!({"hook_event_name": "Stop", "session_id": "s", "turn_id": "t",
         "transcript_path": rollout.to_str().unwrap()});
     let out = hook(stop.to_string());
