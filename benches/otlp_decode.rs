@@ -132,6 +132,7 @@ fn main() {
         cache_write_input_tokens: 0,
         output_tokens: 38 + 3 * 95,
         reasoning_output_tokens: 3 * 32,
+        cache_write_1h_input_tokens: 0,
     };
     assert_eq!(check.tokens, want, "decoded tokens");
     let mut c = Count::default();

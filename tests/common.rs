@@ -73,6 +73,7 @@ pub fn usage(i: u64, c: u64, o: u64, r: u64) -> TokenUsage {
         cache_write_input_tokens: 0,
         output_tokens: o,
         reasoning_output_tokens: r,
+        cache_write_1h_input_tokens: 0,
     }
 }
 

@@ -38,6 +38,7 @@ fn claude_code_session() {
         cache_write_input_tokens: cache_creation,
         output_tokens: output,
         reasoning_output_tokens: 0,
+        cache_write_1h_input_tokens: 0,
     };
     assert_eq!(usage.uncached_input_tokens(), anthropic_input);
     // A 500 retried: Claude shows the retry only in stream-json (`system/api_retry`).
@@ -115,6 +116,7 @@ fn gemini_cli_session() {
         cache_write_input_tokens: 0,
         output_tokens: candidates + thoughts,
         reasoning_output_tokens: thoughts,
+        cache_write_1h_input_tokens: 0,
     };
     // Gemini logs each retried failure (`gemini_cli.api_error`).
     let mut failed = ApiRequest::default();

@@ -25,6 +25,7 @@ fn span_sum(s: &Signals, kind_key: &str, kind: &str, keys: [&str; 5]) -> TokenUs
             cache_write_input_tokens: get(keys[2]),
             output_tokens: get(keys[3]),
             reasoning_output_tokens: get(keys[4]),
+            cache_write_1h_input_tokens: 0,
         };
     }
     t
@@ -141,6 +142,7 @@ fn assert_sums(label: &str, files: &[PathBuf], want: TokenUsage) {
         cache_write_input_tokens: log_sum(&c, "cache_write_token_count"),
         output_tokens: log_sum(&c, "output_token_count"),
         reasoning_output_tokens: log_sum(&c, "reasoning_token_count"),
+        cache_write_1h_input_tokens: 0,
     };
     assert_eq!(got, want, "{label}: codex logs");
     for (ty, v) in [

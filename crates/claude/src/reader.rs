@@ -503,11 +503,23 @@ fn anthropic_usage(u: &Value) -> Result<TokenUsage, String> {
     let input = field("input_tokens")?;
     let read = field("cache_read_input_tokens")?;
     let write = field("cache_creation_input_tokens")?;
+    // The split by lifetime, when the API gives it; without it every write is a five-minute
+    // write (the API's default lifetime). Clamped: the split never exceeds the writes.
+    let one_hour = match u
+        .get("cache_creation")
+        .and_then(|c| c.get("ephemeral_1h_input_tokens"))
+    {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_u64().ok_or_else(|| {
+            format!("usage.cache_creation.ephemeral_1h_input_tokens is not a token count: {v}")
+        })?,
+    };
     Ok(TokenUsage {
         input_tokens: input.saturating_add(read).saturating_add(write),
         cached_input_tokens: read,
         cache_write_input_tokens: write,
         output_tokens: field("output_tokens")?,
+        cache_write_1h_input_tokens: one_hour.min(write),
         ..TokenUsage::default()
     })
 }
@@ -522,6 +534,28 @@ mod tests {
         let _ =
             TranscriptReader::new(input.as_bytes(), "t.jsonl", ReadOptions::default()).feed(&mut c);
         c
+    }
+
+    #[test]
+    fn one_hour_cache_writes_are_kept_apart() {
+        let c = read(concat!(
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-11-25T08:00:00Z","requestId":"r1","#,
+            r#""message":{"id":"m1","model":"claude-opus-4-8","content":[],"usage":{"input_tokens":10,"#,
+            r#""cache_read_input_tokens":100,"cache_creation_input_tokens":1000,"output_tokens":5,"#,
+            r#""cache_creation":{"ephemeral_5m_input_tokens":400,"ephemeral_1h_input_tokens":600}}}}"#,
+            "\n"
+        ));
+        let u = c
+            .events
+            .iter()
+            .find_map(|e| match &e.kind {
+                agentobs_schema::EventKind::TokenUsage(u) => Some(u.usage),
+                _ => None,
+            })
+            .expect("a usage event");
+        assert_eq!(u.input_tokens, 1110);
+        assert_eq!(u.cache_write_input_tokens, 1000);
+        assert_eq!(u.cache_write_1h_input_tokens, 600);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use agentobs_anomaly::{
     Alert, AlertReport, BaselineBuilder, Baselines, DEFAULT_MIN_SESSIONS, Engine, Policy, RuleSet,
     Severity,
 };
-use agentobs_codex::{ReadOptions, RolloutFile, Warning};
+use agentobs_codex::{ReadOptions, Warning};
 use agentobs_schema::{Event, EventSink, SourceEnd};
 
 use crate::dates::{DateArgs, print_warning};
@@ -94,7 +94,7 @@ impl<S: EventSink> EventSink for Reading<S> {
 
 /// Reads every file with content: the rules compare arguments and outputs (nothing of them
 /// is printed).
-fn read_all<S: EventSink>(files: &[RolloutFile], sink: &mut Reading<S>) {
+fn read_all<S: EventSink>(files: &[crate::inputs::SourceFile], sink: &mut Reading<S>) {
     let opts = ReadOptions::default().with_content(true);
     crate::inputs::read_files(files, &opts, sink, Some(&|_: &Reading<S>| String::new()));
 }

@@ -1,10 +1,9 @@
 //! `agentobs events`: the event stream of rollouts.
 
 use std::io::{self, BufWriter, Write};
-
 use std::ops::ControlFlow;
 
-use agentobs_codex::{ReadOptions, RolloutReader, Warning, guard_file};
+use agentobs_codex::{ReadOptions, Warning};
 use agentobs_schema::{Event, EventSink, SourceEnd};
 
 use crate::exit;
@@ -48,22 +47,7 @@ pub fn run(args: EventsArgs) -> u8 {
         lines: 0,
         error: None,
     };
-    for f in &files {
-        let label = f.path.display().to_string();
-        let read = guard_file(label, || match RolloutReader::open(&f.path, opts.clone()) {
-            Ok(mut reader) => reader.feed(&mut sink),
-            Err(e) => {
-                eprintln!("warning: {e}");
-                sink.warnings += 1;
-                ControlFlow::Continue(())
-            }
-        });
-        match read {
-            Ok(ControlFlow::Continue(())) => {}
-            Ok(ControlFlow::Break(())) => break,
-            Err(w) => sink.warning(&w),
-        }
-    }
+    crate::inputs::read_files(&files, &opts, &mut sink, None);
     match sink.error.take() {
         Some(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::OK,
         Some(e) => {

@@ -79,7 +79,7 @@ pub struct SourceArgs {
 
 /// [`SourceArgs`] checked: the files, the content policy, dates and prices.
 pub(crate) struct Source {
-    files: Vec<agentobs_codex::RolloutFile>,
+    files: Vec<crate::inputs::SourceFile>,
     pub(crate) content: ContentPolicy,
     dates: crate::dates::Dates,
     pricer: BookPricer,
@@ -332,7 +332,7 @@ impl SignalSink for Output {
 
 /// Reads every file into `sink`, a failure in one file costing only that file.
 fn feed_files<D: Dialect, S: SignalSink>(
-    files: &[agentobs_codex::RolloutFile],
+    files: &[crate::inputs::SourceFile],
     opts: &ReadOptions,
     sink: &mut MapSink<D, S>,
 ) {

@@ -18,7 +18,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     inputs: InputArgs,
     /// Group by these dimensions, comma-separated: day, week, month, session, model, repo,
-    /// branch, developer, originator, source, task_type.
+    /// branch, developer, originator, source, task_type, harness.
     #[arg(
         long = "by",
         value_name = "DIMS",
@@ -83,9 +83,27 @@ pub fn run(args: ReportArgs) -> u8 {
             Err(e) => return usage(e),
         }
     }
-    let roots = args.inputs.roots();
-    if roots.is_empty() {
-        return usage("no input: give a PATH or --codex-home (HOME is not set)");
+    let plan = match args.inputs.plan() {
+        Ok(p) => p,
+        Err(e) => return usage(e),
+    };
+    let transcripts = match (
+        crate::inputs::claude_files(&plan.claude),
+        crate::inputs::gemini_files(&plan.gemini),
+    ) {
+        (Ok(c), Ok(g)) => c
+            .into_iter()
+            .map(agentobs_report::Transcript::Claude)
+            .chain(g.into_iter().map(agentobs_report::Transcript::Gemini))
+            .collect::<Vec<_>>(),
+        (Err(e), _) | (_, Err(e)) => return usage(e),
+    };
+    let roots = plan.codex;
+    if roots.is_empty() && plan.claude.is_empty() && plan.gemini.is_empty() {
+        return usage(
+            "no input: give a PATH or a --codex-home, --claude-home or --gemini-home \
+             (no default home exists)",
+        );
     }
     // The tier of a request: what the session says, else Codex's config.toml (rollouts don't
     // record it), else the flag (`auto`: standard).
@@ -110,7 +128,8 @@ pub fn run(args: ReportArgs) -> u8 {
         })
         .with_max_line_bytes(args.max_line_bytes)
         .with_developer(developer)
-        .with_task_rules(task_rules, &args.task_default);
+        .with_task_rules(task_rules, &args.task_default)
+        .with_transcripts(transcripts);
     let progress = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
     // Progress on a terminal, for runs that take a while (nothing shows for quick ones).

@@ -69,9 +69,15 @@ pub fn run(args: WatchArgs) -> u8 {
         ),
         Err(e) => return usage(e),
     };
+    if !args.inputs.claude_homes.is_empty()
+        || !args.inputs.gemini_homes.is_empty()
+        || args.inputs.harness.iter().any(|h| h.trim() != "codex")
+    {
+        return usage("watch follows Codex rollouts only (--harness codex)");
+    }
     let roots = args.inputs.roots();
     if roots.is_empty() {
-        return usage("no input: give a PATH or --codex-home (HOME is not set)");
+        return usage("no input: give a PATH or --codex-home (no default Codex home exists)");
     }
     let (book, tier) = match args.pricing.resolve(&roots) {
         Ok(b) => b,

@@ -64,6 +64,8 @@ pub(crate) fn to_usage(r: RawUsage) -> TokenUsage {
             .min(r.input_tokens.saturating_sub(r.cached_input_tokens)),
         output_tokens: r.output_tokens,
         reasoning_output_tokens: r.reasoning_output_tokens.min(r.output_tokens),
+        // Codex reports no cache-write lifetimes.
+        cache_write_1h_input_tokens: 0,
     }
 }
 
@@ -75,6 +77,9 @@ fn max(a: &TokenUsage, b: &TokenUsage) -> TokenUsage {
         cache_write_input_tokens: a.cache_write_input_tokens.max(b.cache_write_input_tokens),
         output_tokens: a.output_tokens.max(b.output_tokens),
         reasoning_output_tokens: a.reasoning_output_tokens.max(b.reasoning_output_tokens),
+        cache_write_1h_input_tokens: a
+            .cache_write_1h_input_tokens
+            .max(b.cache_write_1h_input_tokens),
     }
 }
 
@@ -270,6 +275,7 @@ mod tests {
             cache_write_input_tokens: 0,
             output_tokens: o,
             reasoning_output_tokens: r,
+            cache_write_1h_input_tokens: 0,
         }
     }
 

@@ -94,6 +94,7 @@ impl Usage {
             cache_write_input_tokens: self.cache_write_input_tokens,
             output_tokens: self.output_tokens,
             reasoning_output_tokens: self.reasoning_output_tokens,
+            cache_write_1h_input_tokens: 0,
         }
     }
 

@@ -130,6 +130,7 @@ impl PriceBook {
     /// input = 2.50
     /// cached_input = 0.25            # optional, default: input
     /// cache_write = 3.75             # optional, default: input
+    /// cache_write_1h = 5.00          # one-hour cache writes, optional, default: cache_write
     /// output = 15.00
     /// context_window = 1050000       # optional
     /// long_context = { threshold_tokens = 272000, input = 5.00, cached_input = 0.50, output = 22.50 }

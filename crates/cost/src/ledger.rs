@@ -138,6 +138,9 @@ pub struct ThreadFacts {
     /// Task type from the user's rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_type: Option<String>,
+    /// The harness that wrote the thread (`codex`, `claude_code`, `gemini_cli`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harness: Option<String>,
 }
 
 /// A grouping dimension.
@@ -166,6 +169,8 @@ pub enum Dimension {
     Source,
     /// Task type.
     TaskType,
+    /// The harness that wrote the thread: `codex`, `claude_code`, `gemini_cli`.
+    Harness,
 }
 
 impl Dimension {
@@ -183,11 +188,12 @@ impl Dimension {
             Dimension::Originator => "originator",
             Dimension::Source => "source",
             Dimension::TaskType => "task_type",
+            Dimension::Harness => "harness",
         }
     }
 
     /// Every dimension.
-    pub const ALL: [Dimension; 11] = [
+    pub const ALL: [Dimension; 12] = [
         Dimension::Day,
         Dimension::Week,
         Dimension::Month,
@@ -199,6 +205,7 @@ impl Dimension {
         Dimension::Originator,
         Dimension::Source,
         Dimension::TaskType,
+        Dimension::Harness,
     ];
 }
 
@@ -244,9 +251,9 @@ impl TierPolicy {
     }
 }
 
-/// Per-token rates (plain input, cached, cache write, output) of a model at a tier and prompt
+/// Per-token rates (plain input, cached, cache write, one-hour cache write, output) of a model at a tier and prompt
 /// class; `None` when the model has no price.
-type RatesFor = ((ServiceTier, PromptClass), Option<[f64; 4]>);
+type RatesFor = ((ServiceTier, PromptClass), Option<[f64; 5]>);
 
 /// The key of a row: one value per dimension, in the order asked.
 pub type RowKey = Vec<(Dimension, String)>;
@@ -389,7 +396,7 @@ impl Ledger {
     }
 
     /// Rates per token (plain input, cached, cache write, output) for a bucket, or `None`.
-    fn rates(&mut self, b: &UsageBucket) -> Option<[f64; 4]> {
+    fn rates(&mut self, b: &UsageBucket) -> Option<[f64; 5]> {
         let tier = self.policy.tier(b.service_tier);
         let key = (tier, b.prompt_class);
         if let Some(r) = self
@@ -419,8 +426,14 @@ impl Ledger {
                 u.cache_write_input_tokens = 1;
             }))?
             .total_usd();
+            let write_1h = unit(one(|u| {
+                u.input_tokens = 1;
+                u.cache_write_input_tokens = 1;
+                u.cache_write_1h_input_tokens = 1;
+            }))?
+            .total_usd();
             let output = unit(one(|u| u.output_tokens = 1))?.total_usd();
-            Some([input, cached, write, output])
+            Some([input, cached, write, write_1h, output])
         })();
         self.price_cache
             .entry(b.model.clone())
@@ -430,12 +443,17 @@ impl Ledger {
     }
 
     fn cost(&mut self, b: &UsageBucket) -> Option<f64> {
-        let [p_in, p_cached, p_write, p_out] = self.rates(b)?;
+        let [p_in, p_cached, p_write, p_write_1h, p_out] = self.rates(b)?;
         let u = &b.usage;
+        let write_1h = u
+            .cache_write_1h_input_tokens
+            .min(u.cache_write_input_tokens);
+        let write_5m = u.cache_write_input_tokens.saturating_sub(write_1h);
         Some(
             u.uncached_input_tokens() as f64 * p_in
                 + u.cached_input_tokens as f64 * p_cached
-                + u.cache_write_input_tokens as f64 * p_write
+                + write_5m as f64 * p_write
+                + write_1h as f64 * p_write_1h
                 + u.output_tokens as f64 * p_out,
         )
     }
@@ -474,6 +492,7 @@ impl Ledger {
             Dimension::Originator => f.originator.clone().unwrap_or_else(none),
             Dimension::Source => f.source.clone().unwrap_or_else(none),
             Dimension::TaskType => f.task_type.clone().unwrap_or_else(|| "other".into()),
+            Dimension::Harness => f.harness.clone().unwrap_or_else(none),
         }
     }
 

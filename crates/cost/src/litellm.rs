@@ -68,6 +68,7 @@ fn entry_price(key: &str, e: &Map<String, Value>) -> Option<ModelPrice> {
     let output = num(e, "output_cost_per_token")?;
     let cached_input = num(e, "cache_read_input_token_cost");
     let cache_write = num(e, "cache_creation_input_token_cost");
+    let cache_write_1h = num(e, "cache_creation_input_token_cost_above_1hr");
 
     let long_context = LONG_CONTEXT.iter().find_map(|&(threshold, suffix)| {
         let lin = num(e, &format!("input_cost_per_token_{suffix}"));
@@ -81,6 +82,11 @@ fn entry_price(key: &str, e: &Map<String, Value>) -> Option<ModelPrice> {
             cached_input: num(e, &format!("cache_read_input_token_cost_{suffix}")).or(cached_input),
             cache_write: num(e, &format!("cache_creation_input_token_cost_{suffix}"))
                 .or(cache_write),
+            cache_write_1h: num(
+                e,
+                &format!("cache_creation_input_token_cost_above_1hr_{suffix}"),
+            )
+            .or(cache_write_1h),
             output: lout.unwrap_or(output),
         })
     });
@@ -110,6 +116,7 @@ fn entry_price(key: &str, e: &Map<String, Value>) -> Option<ModelPrice> {
         input,
         cached_input,
         cache_write,
+        cache_write_1h,
         output,
         long_context,
         priority: tier("priority"),

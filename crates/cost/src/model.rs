@@ -36,6 +36,9 @@ pub struct LongContextTier {
     /// Prompt-cache writes; `None` bills them at [`input`](Self::input).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write: Option<f64>,
+    /// One-hour prompt-cache writes; `None` bills them at this tier's cache-write rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_1h: Option<f64>,
     /// Output, reasoning included.
     pub output: f64,
 }
@@ -53,9 +56,13 @@ pub struct ModelPrice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cached_input: Option<f64>,
     /// Prompt-cache writes; `None` (every OpenAI model) bills them at [`input`](Self::input),
-    /// never at a premium.
+    /// never at a premium. For Anthropic models these are five-minute writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_write: Option<f64>,
+    /// One-hour prompt-cache writes (Anthropic); `None` bills them at the
+    /// [`cache_write`](Self::cache_write) rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_1h: Option<f64>,
     /// Output, reasoning included.
     pub output: f64,
     /// Rates for requests with a prompt above a threshold.
@@ -169,6 +176,7 @@ struct Rates {
     input: f64,
     cached: f64,
     write: f64,
+    write_1h: f64,
     output: f64,
 }
 
@@ -203,6 +211,7 @@ impl ModelPrice {
                     input: t.input,
                     cached: t.cached_input.unwrap_or(t.input),
                     write: t.input,
+                    write_1h: t.input,
                     output: t.output,
                 },
                 None,
@@ -221,10 +230,12 @@ impl ModelPrice {
             .cache_write_input_tokens
             .min(input.saturating_sub(cached));
         let plain = input.saturating_sub(cached).saturating_sub(write);
+        let write_1h = usage.cache_write_1h_input_tokens.min(write);
+        let write_5m = write.saturating_sub(write_1h);
         CostBreakdown {
             input_usd: plain as f64 * rates.input,
             cached_input_usd: cached as f64 * rates.cached,
-            cache_write_usd: write as f64 * rates.write,
+            cache_write_usd: write_5m as f64 * rates.write + write_1h as f64 * rates.write_1h,
             output_usd: usage.output_tokens as f64 * rates.output,
             tier_applied,
             service_tier: billed,
@@ -239,6 +250,7 @@ impl ModelPrice {
                     input: lc.input,
                     cached: lc.cached_input.unwrap_or(lc.input),
                     write: lc.cache_write.unwrap_or(lc.input),
+                    write_1h: lc.cache_write_1h.or(lc.cache_write).unwrap_or(lc.input),
                     output: lc.output,
                 },
                 Some(tier_label(lc.threshold_tokens)),
@@ -248,6 +260,10 @@ impl ModelPrice {
                     input: self.input,
                     cached: self.cached_input.unwrap_or(self.input),
                     write: self.cache_write.unwrap_or(self.input),
+                    write_1h: self
+                        .cache_write_1h
+                        .or(self.cache_write)
+                        .unwrap_or(self.input),
                     output: self.output,
                 },
                 None,
@@ -260,11 +276,16 @@ impl ModelPrice {
         let mut v = vec![("input", self.input), ("output", self.output)];
         v.extend(self.cached_input.map(|r| ("cached_input", r)));
         v.extend(self.cache_write.map(|r| ("cache_write", r)));
+        v.extend(self.cache_write_1h.map(|r| ("cache_write_1h", r)));
         if let Some(lc) = &self.long_context {
             v.push(("long_context.input", lc.input));
             v.push(("long_context.output", lc.output));
             v.extend(lc.cached_input.map(|r| ("long_context.cached_input", r)));
             v.extend(lc.cache_write.map(|r| ("long_context.cache_write", r)));
+            v.extend(
+                lc.cache_write_1h
+                    .map(|r| ("long_context.cache_write_1h", r)),
+            );
         }
         for (i, c, o, t) in [
             (
@@ -317,12 +338,14 @@ impl ModelPrice {
             input: s(self.input),
             cached_input: so(self.cached_input),
             cache_write: so(self.cache_write),
+            cache_write_1h: so(self.cache_write_1h),
             output: s(self.output),
             long_context: self.long_context.map(|lc| LongContextTier {
                 threshold_tokens: lc.threshold_tokens,
                 input: s(lc.input),
                 cached_input: so(lc.cached_input),
                 cache_write: so(lc.cache_write),
+                cache_write_1h: so(lc.cache_write_1h),
                 output: s(lc.output),
             }),
             priority: tier(&self.priority),

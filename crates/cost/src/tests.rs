@@ -24,6 +24,7 @@ fn usage(input: u64, cached: u64, write: u64, output: u64, reasoning: u64) -> To
         cache_write_input_tokens: write,
         output_tokens: output,
         reasoning_output_tokens: reasoning,
+        cache_write_1h_input_tokens: 0,
     }
 }
 
@@ -87,6 +88,43 @@ fn cache_write_with_a_write_price() {
     approx(c.cache_write_usd, 0.01875);
     approx(c.output_usd, 0.015);
     approx(c.total_usd(), 0.04335);
+}
+
+#[test]
+fn one_hour_cache_writes_are_billed_at_their_own_rate() {
+    // claude-opus-4-8: 5 / 0.50 / 6.25 (1h: 10) / 25. Writes 1_000, of which 600 one-hour:
+    // 400 · 6.25 + 600 · 10 = 2_500 + 6_000 per 1M = 0.0085; plain 10 · 5 = 0.00005;
+    // cached 100 · 0.5 = 0.00005; output 5 · 25 = 0.000125; total 0.008725.
+    let mut u = usage(1_110, 100, 1_000, 5, 0);
+    u.cache_write_1h_input_tokens = 600;
+    let c = price("claude-opus-4-8", &u, STD);
+    approx(c.cache_write_usd, 0.0085);
+    approx(c.total_usd(), 0.008725);
+    // The ledger's per-class rates give the same number.
+    let mut buckets = Vec::new();
+    let at = agentobs_schema::Timestamp::parse_rfc3339("2026-11-10T10:00:00Z").unwrap();
+    crate::ledger::add_request(&mut buckets, at, "claude-opus-4-8", false, None, 1_110, u);
+    let mut ledger = crate::Ledger::new(
+        vec![crate::Dimension::Model],
+        jiff::tz::TimeZone::UTC,
+        PriceBook::embedded(),
+        crate::TierPolicy::default(),
+    );
+    ledger.add_thread(
+        &crate::ThreadFacts {
+            thread_id: "t".into(),
+            ..Default::default()
+        },
+        &buckets,
+    );
+    approx(ledger.rows().next().unwrap().1.cost().unwrap(), 0.008725);
+    // A split larger than the writes is clamped to them: all 1_000 at 10 = 0.01.
+    u.cache_write_1h_input_tokens = 5_000;
+    approx(price("claude-opus-4-8", &u, STD).cache_write_usd, 0.01);
+    // Without a one-hour rate (OpenAI), one-hour writes fall back to the write rate.
+    let mut g = usage(10_000, 0, 4_000, 0, 0);
+    g.cache_write_1h_input_tokens = 4_000;
+    approx(price("gpt-5", &g, STD).total_usd(), 0.0125);
 }
 
 #[test]

@@ -33,7 +33,7 @@ use shard::{Entry, Lock};
 /// (what [`FileSummary`] holds, or its compact form here), the reader state
 /// ([`ReaderState`]) or the shard layout change: a cache of another version is ignored and
 /// rebuilt. It is not the crate version: a release that changes none of these keeps the cache.
-pub const CACHE_FORMAT: u32 = 2;
+pub const CACHE_FORMAT: u32 = 3;
 
 /// How often shards of folders that are gone are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(24 * 3600);

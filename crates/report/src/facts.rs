@@ -162,6 +162,7 @@ impl FactMaker {
             originator: ctx.originator.clone(),
             source: ctx.source.clone(),
             task_type: Some(task_type),
+            harness: Some(ctx.harness.as_str().to_owned()),
         }
     }
 }

@@ -9,9 +9,10 @@ mod cache;
 mod facts;
 mod report;
 mod scan;
+mod transcripts;
 mod zone;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
 use agentobs_codex::RolloutFile;
@@ -22,6 +23,7 @@ pub use cache::{CACHE_FORMAT, Cache, FileKey, default_dir as default_cache_dir};
 pub use facts::{DeveloperFallback, FactMaker, OptionError, TaskRule, normalize_remote};
 pub use report::{Figures, REPORT_SCHEMA, Report, ReportWarning, Row};
 pub use scan::{FileSummary, ScanStats, scan};
+pub use transcripts::{Transcript, scan_transcripts};
 pub use zone::{system_time_zone, time_zone};
 
 /// Everything a report run needs. Start from [`ReportOptions::default`] (each field's
@@ -63,6 +65,9 @@ pub struct ReportOptions {
     pub task_rules: Vec<TaskRule>,
     /// Task type when no rule matches. Default: `other`.
     pub default_task: String,
+    /// Claude Code and Gemini CLI transcripts to read beside the rollouts (never cached).
+    /// Default: none.
+    pub transcripts: Vec<Transcript>,
 }
 
 impl Default for ReportOptions {
@@ -79,6 +84,7 @@ impl Default for ReportOptions {
             developer: DeveloperFallback::default(),
             task_rules: Vec::new(),
             default_task: "other".to_owned(),
+            transcripts: Vec::new(),
         }
     }
 }
@@ -134,6 +140,12 @@ impl ReportOptions {
     /// Developer when the session names no account.
     pub fn with_developer(mut self, fallback: DeveloperFallback) -> Self {
         self.developer = fallback;
+        self
+    }
+
+    /// Reads these Claude Code and Gemini CLI transcripts too.
+    pub fn with_transcripts(mut self, transcripts: Vec<Transcript>) -> Self {
+        self.transcripts = transcripts;
         self
     }
 
@@ -260,7 +272,9 @@ pub fn run_files(
 ) -> (Report, RunInfo) {
     let phases = Phases::new();
     let mut info = RunInfo::default();
-    let (summaries, stats) = scan(files, cache.as_mut(), opts.max_line_bytes, progress);
+    let (summaries, mut stats) = scan(files, cache.as_mut(), opts.max_line_bytes, progress);
+    let transcripts = scan_transcripts(&opts.transcripts, opts.max_line_bytes, progress);
+    stats.read = stats.read.saturating_add(transcripts.len());
     info.scan = stats;
     phases.mark("scan");
     if let Some(mut c) = cache {
@@ -285,11 +299,16 @@ pub fn run_files(
         opts.tier,
     )
     .with_dates(opts.since, opts.until);
+    let summaries: Vec<(&Path, &FileSummary)> = summaries
+        .iter()
+        .map(|(f, s)| (f.path.as_path(), s))
+        .chain(transcripts.iter().map(|(t, s)| (t.path(), s)))
+        .collect();
     let facts: Vec<_> = summaries
         .par_iter()
-        .map(|(f, s)| {
+        .map(|(path, s)| {
             maker.facts(&s.ctx, s.first_prompt.as_deref(), || {
-                f.path.display().to_string()
+                path.display().to_string()
             })
         })
         .collect();

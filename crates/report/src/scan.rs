@@ -50,8 +50,8 @@ fn options(max_line_bytes: usize) -> ReadOptions {
 }
 
 /// The sink that turns one file's events into its [`FileSummary`].
-struct SummarySink<'a> {
-    summary: &'a mut FileSummary,
+pub(crate) struct SummarySink<'a> {
+    pub(crate) summary: &'a mut FileSummary,
 }
 
 impl EventSink for SummarySink<'_> {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(u.total_tokens(), 4267);
 /// assert_eq!(u.uncached_input_tokens(), 242);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(default)]
 pub struct TokenUsage {
     /// Whole prompt, cached part included.
@@ -33,6 +33,33 @@ pub struct TokenUsage {
     pub output_tokens: u64,
     /// Hidden reasoning tokens (part of `output_tokens`).
     pub reasoning_output_tokens: u64,
+    /// Cache writes with a one-hour lifetime (part of `cache_write_input_tokens`; the rest
+    /// are five-minute writes). Anthropic prices the two apart; other providers report none.
+    /// Left out of human-readable output (JSON) when zero.
+    pub cache_write_1h_input_tokens: u64,
+}
+
+impl Serialize for TokenUsage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // Binary formats (the report cache) always carry every field, in order.
+        let one_hour = self.cache_write_1h_input_tokens != 0 || !s.is_human_readable();
+        let mut st = s.serialize_struct("TokenUsage", 5 + usize::from(one_hour))?;
+        st.serialize_field("input_tokens", &self.input_tokens)?;
+        st.serialize_field("cached_input_tokens", &self.cached_input_tokens)?;
+        st.serialize_field("cache_write_input_tokens", &self.cache_write_input_tokens)?;
+        st.serialize_field("output_tokens", &self.output_tokens)?;
+        st.serialize_field("reasoning_output_tokens", &self.reasoning_output_tokens)?;
+        if one_hour {
+            st.serialize_field(
+                "cache_write_1h_input_tokens",
+                &self.cache_write_1h_input_tokens,
+            )?;
+        } else {
+            st.skip_field("cache_write_1h_input_tokens")?;
+        }
+        st.end()
+    }
 }
 
 impl TokenUsage {
@@ -67,6 +94,9 @@ impl TokenUsage {
             reasoning_output_tokens: self
                 .reasoning_output_tokens
                 .saturating_add(o.reasoning_output_tokens),
+            cache_write_1h_input_tokens: self
+                .cache_write_1h_input_tokens
+                .saturating_add(o.cache_write_1h_input_tokens),
         }
     }
 
@@ -92,6 +122,10 @@ impl TokenUsage {
                 .reasoning_output_tokens
                 .saturating_sub(earlier.reasoning_output_tokens)
                 .min(output),
+            cache_write_1h_input_tokens: self
+                .cache_write_1h_input_tokens
+                .saturating_sub(earlier.cache_write_1h_input_tokens)
+                .min(write),
         }
     }
 
@@ -102,6 +136,7 @@ impl TokenUsage {
             && self.cache_write_input_tokens >= other.cache_write_input_tokens
             && self.output_tokens >= other.output_tokens
             && self.reasoning_output_tokens >= other.reasoning_output_tokens
+            && self.cache_write_1h_input_tokens >= other.cache_write_1h_input_tokens
     }
 }
 
@@ -124,6 +159,7 @@ mod tests {
                 cache_write_input_tokens: (i - c) / 3,
                 output_tokens: o,
                 reasoning_output_tokens: r,
+                cache_write_1h_input_tokens: (i - c) / 7,
             })
         })
     }
@@ -139,6 +175,23 @@ mod tests {
             let d = a.delta_since(&b);
             prop_assert!(d.cached_input_tokens + d.cache_write_input_tokens <= d.input_tokens);
             prop_assert!(d.reasoning_output_tokens <= d.output_tokens);
+            prop_assert!(d.cache_write_1h_input_tokens <= d.cache_write_input_tokens);
         }
+    }
+
+    #[test]
+    fn one_hour_writes_are_left_out_of_json_when_zero_but_never_out_of_binary() {
+        let mut u = TokenUsage {
+            input_tokens: 10,
+            cache_write_input_tokens: 4,
+            ..TokenUsage::default()
+        };
+        let json = serde_json::to_string(&u).unwrap();
+        assert!(!json.contains("1h"), "{json}");
+        assert_eq!(serde_json::from_str::<TokenUsage>(&json).unwrap(), u);
+        u.cache_write_1h_input_tokens = 3;
+        let json = serde_json::to_string(&u).unwrap();
+        assert!(json.contains("\"cache_write_1h_input_tokens\":3"), "{json}");
+        assert_eq!(serde_json::from_str::<TokenUsage>(&json).unwrap(), u);
     }
 }

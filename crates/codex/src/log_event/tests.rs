@@ -330,6 +330,7 @@ fn completed_response_is_token_usage() {
         cache_write_input_tokens: 0,
         output_tokens: 57,
         reasoning_output_tokens: 32,
+        cache_write_1h_input_tokens: 0,
     };
     assert_eq!(u.usage, want, "input includes the cached tokens");
     assert_eq!(u.usage.total_tokens(), 4267, "= tool_token_count");

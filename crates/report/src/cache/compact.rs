@@ -160,6 +160,8 @@ impl From<CompactSummary> for FileSummary {
                             cache_write_input_tokens: u[2],
                             output_tokens: u[3],
                             reasoning_output_tokens: u[4],
+                            // Rollouts (the only cached files) have no one-hour writes.
+                            cache_write_1h_input_tokens: 0,
                         },
                         requests,
                     },
