@@ -918,3 +918,135 @@ fn map_with_alerts_sends_them_as_log_records() {
             .contains("agentobs.alert")
     );
 }
+
+/// A home with all three harnesses in their default places: `~/.codex`, `~/.claude/projects`
+/// and `~/.gemini/tmp/<project>/chats`.
+fn three_harness_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    };
+    let codex = fixtures().join("codex-0.171/tool");
+    for e in std::fs::read_dir(&codex).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "jsonl") {
+            copy(
+                &e.path(),
+                &home
+                    .path()
+                    .join(".codex/sessions/2026/11/25")
+                    .join(e.file_name()),
+            );
+        }
+    }
+    copy(
+        &crates.join("claude/tests/fixtures/claude-code-2.1.197/tool/transcript.jsonl"),
+        &home.path().join(".claude/projects/-w-demo/tool.jsonl"),
+    );
+    copy(
+        &crates.join("gemini/tests/fixtures/gemini-cli-0.61.0/tool/chat.jsonl"),
+        &home.path().join(".gemini/tmp/demo/chats/session-tool.jsonl"),
+    );
+    home
+}
+
+fn agentobs_home(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentobs"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("CODEX_HOME")
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("GEMINI_CLI_HOME")
+        .env_remove("AGENTOBS_PRICE_BOOK")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn report_by_harness_reads_every_default_home() {
+    let home = three_harness_home();
+    let out = agentobs_home(&["report", "--by", "harness,model", "--json"], home.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<(String, String, u64, u64, u64, u64, f64)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["key"]["harness"].as_str().unwrap().to_owned(),
+                r["key"]["model"].as_str().unwrap().to_owned(),
+                r["input_tokens"].as_u64().unwrap(),
+                r["cached_input_tokens"].as_u64().unwrap(),
+                r["cache_write_input_tokens"].as_u64().unwrap(),
+                r["output_tokens"].as_u64().unwrap(),
+                r["cost_usd"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let harnesses: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(harnesses, ["claude_code", "codex", "gemini_cli"], "{rows:?}");
+    // Each row priced by hand from its own tokens and the book's rates (USD per 1M):
+    // claude-opus-4-8 5 / 0.50 / 6.25 / 25; gemini-3.8-flash 0.75 / 0.075 / - / 3.75.
+    let cost = |r: &(String, String, u64, u64, u64, u64, f64), p: [f64; 4]| {
+        ((r.2 - r.3 - r.4) as f64 * p[0]
+            + r.3 as f64 * p[1]
+            + r.4 as f64 * p[2]
+            + r.5 as f64 * p[3])
+            / 1e6
+    };
+    let claude = &rows[0];
+    assert_eq!(claude.1, "claude-opus-4-8");
+    assert_eq!((claude.2, claude.3, claude.5), (7_430, 3_000, 85));
+    assert!((claude.6 - cost(claude, [5.0, 0.5, 6.25, 25.0])).abs() < 1e-12);
+    let gemini = &rows[2];
+    assert_eq!(gemini.1, "gemini-3.8-flash");
+    assert!((gemini.6 - cost(gemini, [0.75, 0.075, 0.75, 3.75])).abs() < 1e-12);
+    // The same home read one harness at a time gives the same rows.
+    for (flag, name) in [
+        ("codex", "codex"),
+        ("claude", "claude_code"),
+        ("gemini", "gemini_cli"),
+    ] {
+        let out = agentobs_home(
+            &["report", "--harness", flag, "--by", "harness", "--json"],
+            home.path(),
+        );
+        let one: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let row = &one["rows"][0];
+        assert_eq!(one["rows"].as_array().unwrap().len(), 1);
+        assert_eq!(row["key"]["harness"], name);
+        let want = rows.iter().find(|r| r.0 == name).unwrap();
+        assert_eq!(row["input_tokens"].as_u64().unwrap(), want.2);
+    }
+}
+
+#[test]
+fn events_and_check_read_the_harness_named() {
+    let home = three_harness_home();
+    let out = agentobs_home(&["events", "--harness", "gemini", "--json"], home.path());
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().count() > 3);
+    assert!(text.lines().all(|l| l.contains("\"gemini_cli\"")), "{text}");
+    // A Claude transcript given as a PATH with --harness claude.
+    let path = home.path().join(".claude/projects/-w-demo/tool.jsonl");
+    let out = agentobs_home(
+        &["events", "--harness", "claude", path.to_str().unwrap()],
+        home.path(),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("tool_result"), "{text}");
+    let out = agentobs_home(&["check", "--json"], home.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 files"), "{stderr}");
+    let out = agentobs_home(&["report", "--harness", "copilot"], home.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--harness \"copilot\""));
+}
