@@ -29,6 +29,13 @@ cargo test --example test_harness
 # whose doc comments are its --help text (and its docs would collide with the `agentobs` lib's).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --exclude agentobs-cli
 
+# The export crate's optional features build alone and together (gRPC without TLS, TLS
+# without gRPC), warning-free.
+for features in grpc tls http-json grpc,tls; do
+    echo "== clippy agentobs-export --features $features"
+    cargo clippy -q -p agentobs-export --no-default-features --features "$features" -- -D warnings
+done
+
 # Every publishable crate packages: metadata, licence, README, versions on path dependencies.
 cargo metadata --no-deps --format-version 1 \
     | python3 -c 'import json,sys; print("\n".join(p["name"] for p in json.load(sys.stdin)["packages"] if p.get("publish") != []))' \

@@ -4,7 +4,7 @@
 //! `~/.claude/projects/<dash-encoded cwd>/<session id>.jsonl` (or under
 //! `$CLAUDE_CONFIG_DIR/projects`), and sub-agent (sidechain) transcripts under
 //! `<project>/<session id>/subagents/`. [`TranscriptReader`] turns one file into
-//! [`agentobs_schema::Event`]s fed to an [`EventSink`]; [`discover`] finds the files.
+//! [`agentobs_schema::Event`]s fed to an [`EventSink`](agentobs_schema::EventSink); [`discover`] finds the files.
 //!
 //! Accounting follows the harness's own per-request figures:
 //! - each assistant content block is its own line repeating the message's full usage, so

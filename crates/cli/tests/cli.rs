@@ -946,7 +946,9 @@ fn three_harness_home() -> tempfile::TempDir {
     );
     copy(
         &crates.join("gemini/tests/fixtures/gemini-cli-0.61.0/tool/chat.jsonl"),
-        &home.path().join(".gemini/tmp/demo/chats/session-tool.jsonl"),
+        &home
+            .path()
+            .join(".gemini/tmp/demo/chats/session-tool.jsonl"),
     );
     home
 }
@@ -991,7 +993,11 @@ fn report_by_harness_reads_every_default_home() {
         })
         .collect();
     let harnesses: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(harnesses, ["claude_code", "codex", "gemini_cli"], "{rows:?}");
+    assert_eq!(
+        harnesses,
+        ["claude_code", "codex", "gemini_cli"],
+        "{rows:?}"
+    );
     // Each row priced by hand from its own tokens and the book's rates (USD per 1M):
     // claude-opus-4-8 5 / 0.50 / 6.25 / 25; gemini-3.8-flash 0.75 / 0.075 / - / 3.75.
     let cost = |r: &(String, String, u64, u64, u64, u64, f64), p: [f64; 4]| {

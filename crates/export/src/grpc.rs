@@ -31,15 +31,20 @@ pub(crate) fn channel(
     target: &Target,
 ) -> Result<Channel, ExportError> {
     let url = target.endpoint.as_str();
+    #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
     let mut endpoint = Endpoint::from_shared(url.to_owned())
         .map_err(|_| ExportError::Endpoint(url.to_owned()))?
         .timeout(target.timeout)
         .connect_timeout(target.timeout);
+    #[cfg(feature = "tls")]
     if let Some(tls) = crate::tls::tonic_config(target)? {
         endpoint = endpoint
             .tls_config(tls)
             .map_err(|e| ExportError::Client(format!("{url}: TLS: {e}")))?;
     }
+    // Without TLS in the build, an https:// endpoint or a `tls` section is a clear error.
+    #[cfg(not(feature = "tls"))]
+    crate::tls::check(target)?;
     let _guard = rt.enter();
     Ok(endpoint.connect_lazy())
 }

@@ -163,36 +163,28 @@ fn rustls_config(tls: Option<&OtelTls>) -> Result<rustls::ClientConfig, ExportEr
 }
 
 /// tonic's TLS settings for `target` (`None` for plaintext).
-#[cfg(feature = "grpc")]
+#[cfg(all(feature = "grpc", feature = "tls"))]
 pub(crate) fn tonic_config(
     target: &Target,
 ) -> Result<Option<tonic::transport::ClientTlsConfig>, ExportError> {
+    use tonic::transport::{Certificate, ClientTlsConfig, Identity};
     let https = target.endpoint.starts_with("https://");
     if !https && target.tls.is_none() {
         return Ok(None);
     }
-    #[cfg(not(feature = "tls"))]
-    {
-        check(target)?;
-        Ok(None)
+    let f = match &target.tls {
+        Some(t) => files(t)?,
+        None => TlsFiles::default(),
+    };
+    let mut c = ClientTlsConfig::new();
+    c = match f.ca {
+        Some(ca) => c.ca_certificate(Certificate::from_pem(ca)),
+        None => c.with_webpki_roots(),
+    };
+    if let (Some(cert), Some(key)) = (f.cert, f.key) {
+        c = c.identity(Identity::from_pem(cert, key));
     }
-    #[cfg(feature = "tls")]
-    {
-        use tonic::transport::{Certificate, ClientTlsConfig, Identity};
-        let f = match &target.tls {
-            Some(t) => files(t)?,
-            None => TlsFiles::default(),
-        };
-        let mut c = ClientTlsConfig::new();
-        c = match f.ca {
-            Some(ca) => c.ca_certificate(Certificate::from_pem(ca)),
-            None => c.with_webpki_roots(),
-        };
-        if let (Some(cert), Some(key)) = (f.cert, f.key) {
-            c = c.identity(Identity::from_pem(cert, key));
-        }
-        Ok(Some(c))
-    }
+    Ok(Some(c))
 }
 
 #[cfg(test)]

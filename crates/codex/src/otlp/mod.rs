@@ -5,7 +5,7 @@
 //! receiver hands over the decoded message directly), then feed it to an [`OtlpDecoder`],
 //! which keeps the state that spans requests (the session context of each conversation,
 //! metric bookkeeping) and writes events and warnings to an
-//! [`EventSink`](agentobs_schema::EventSink).
+//! [`EventSink`].
 //!
 //! ```
 //! use agentobs_codex::log_event::DecodeOptions;
