@@ -100,3 +100,81 @@ fn full_extraction_reads_every_line_and_every_tool_call() {
     assert_eq!(tools, expected.tool_calls);
     assert_eq!(failures, expected.tool_failures);
 }
+
+/// Walks `dir` for `*.jsonl` files (a generated Claude Code home has no other kind).
+fn jsonl_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            jsonl_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "jsonl") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn claude_trap_corpus_matches_ground_truth_and_hand_priced_cost() {
+    use agentobs_corpus::claude::generate_claude;
+    use agentobs_report::Transcript;
+    let dir = tempfile::tempdir().unwrap();
+    let expected = generate_claude(dir.path(), 2 << 20, 60, 11).unwrap();
+    let t = &expected.traps;
+    assert!(t.repeated_usage_lines > 0 && t.resumed_sessions > 0 && t.sidechain_files > 0);
+    assert!(t.synthetic_errors > 0 && t.one_hour_writes > 0);
+    let mut files = Vec::new();
+    jsonl_files(&dir.path().join("projects"), &mut files);
+    files.sort();
+    let transcripts = files.into_iter().map(Transcript::Claude).collect();
+    let o = opts(vec![Dimension::Day, Dimension::Model]).with_transcripts(transcripts);
+    let (report, _) = agentobs_report::run(&[], &o, &AtomicUsize::new(0)).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let rows: usize = expected.by_day_model.values().map(|m| m.len()).sum();
+    assert_eq!(report.rows.len(), rows);
+    // Rates per 1M tokens: plain input, 5-minute write, 1-hour write, cache read, output.
+    let rates = |model: &str| match model {
+        "claude-opus-4-8" => [5.0, 6.25, 10.0, 0.5, 25.0],
+        "claude-sonnet-4-5" => [3.0, 3.75, 6.0, 0.3, 15.0],
+        "claude-haiku-4-5" => [1.0, 1.25, 2.0, 0.1, 5.0],
+        other => panic!("unexpected model {other}"),
+    };
+    let mut want_cost = 0.0;
+    for row in &report.rows {
+        let (day, model) = (&row.key["day"], &row.key["model"]);
+        let e = &expected.by_day_model[day][model];
+        let f = &row.figures;
+        assert_eq!(
+            (
+                f.input_tokens - f.cached_input_tokens - f.cache_write_input_tokens,
+                f.cache_write_input_tokens,
+                f.cached_input_tokens,
+                f.output_tokens,
+            ),
+            (
+                e.input_tokens,
+                e.cache_creation_input_tokens,
+                e.cache_read_input_tokens,
+                e.output_tokens
+            ),
+            "{day} {model}"
+        );
+        let r = rates(model);
+        let cost = (e.input_tokens as f64 * r[0]
+            + (e.cache_creation_input_tokens - e.cache_creation_1h_input_tokens) as f64 * r[1]
+            + e.cache_creation_1h_input_tokens as f64 * r[2]
+            + e.cache_read_input_tokens as f64 * r[3]
+            + e.output_tokens as f64 * r[4])
+            / 1e6;
+        let got = f.cost_usd.unwrap();
+        assert!(
+            (got - cost).abs() <= 1e-9 * cost.max(1.0),
+            "{day} {model}: {got} vs {cost}"
+        );
+        want_cost += cost;
+    }
+    let total = report.totals.cost_usd.unwrap();
+    assert!(
+        (total - want_cost).abs() <= 1e-9 * want_cost,
+        "{total} vs {want_cost}"
+    );
+}

@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod claude;
 mod rng;
 pub mod scenarios;
 mod session;

@@ -12,11 +12,12 @@ use std::time::Instant;
 
 use agentobs_corpus::{CorpusSpec, generate};
 
-const USAGE: &str = "usage: agentobs-corpus --out DIR --size-mb N --files N [--seed N] [--traps]";
+const USAGE: &str = "usage: agentobs-corpus --out DIR --size-mb N --files N [--seed N] [--traps] [--harness codex|claude]";
 
 struct Args {
     out: PathBuf,
     spec: CorpusSpec,
+    claude: bool,
 }
 
 fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -24,6 +25,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut size_mb: Option<f64> = None;
     let mut files: Option<usize> = None;
     let mut spec = CorpusSpec::default();
+    let mut claude = false;
     while let Some(a) = it.next() {
         let (key, inline) = match a.split_once('=') {
             Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
@@ -58,6 +60,11 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
                 spec.seed = v.parse().map_err(|_| format!("bad --seed: {v}"))?;
             }
             "--traps" => spec.traps = true,
+            "--harness" => match value("--harness")?.as_str() {
+                "codex" => claude = false,
+                "claude" => claude = true,
+                other => return Err(format!("bad --harness: {other} (codex or claude)")),
+            },
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument: {other}")),
         }
@@ -67,6 +74,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(Args {
         out: out.ok_or("--out is required")?,
         spec,
+        claude,
     })
 }
 
@@ -86,6 +94,35 @@ fn main() -> ExitCode {
         }
     };
     let t = Instant::now();
+    if args.claude {
+        // A Claude Code home: `--files` sessions, traps always on.
+        let made = std::fs::create_dir_all(&args.out).and_then(|()| {
+            agentobs_corpus::claude::generate_claude(
+                &args.out,
+                args.spec.size_bytes,
+                args.spec.files,
+                args.spec.seed,
+            )
+        });
+        return match made {
+            Ok(exp) => {
+                println!(
+                    "agentobs-corpus: Claude Code home, {} files, {} bytes ({:.1} MiB) in {:.2}s; {} requests; expected: {}",
+                    exp.files,
+                    exp.bytes,
+                    exp.bytes as f64 / 1_048_576.0,
+                    t.elapsed().as_secs_f64(),
+                    exp.totals.requests,
+                    args.out.join("expected.json").display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("agentobs-corpus: {}: {e}", args.out.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
     match generate(&args.out, &args.spec) {
         Ok(exp) => {
             let secs = t.elapsed().as_secs_f64();
