@@ -1,0 +1,416 @@
+/* agentobs HTML report: draws the embedded data (aggregated by agentobs) with Chart.js.
+   No network access: everything the page needs is in this file. */
+(function () {
+  'use strict';
+  var DATA = JSON.parse(document.getElementById('agentobs-data').textContent);
+  // Okabe–Ito, without yellow on white for thin marks: safe for colour-blind readers.
+  var PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
+  var OTHER = '#999999';
+  var charts = [];
+
+  function el(tag, attrs, kids) {
+    var e = document.createElement(tag);
+    if (attrs) {
+      for (var k in attrs) {
+        if (attrs[k] === undefined || attrs[k] === null) continue;
+        if (k === 'text') e.textContent = attrs[k];
+        else if (k === 'class') e.className = attrs[k];
+        else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), attrs[k]);
+        else e.setAttribute(k, attrs[k]);
+      }
+    }
+    (kids || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      e.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+  function int(n) { return Number(n || 0).toLocaleString('en-US'); }
+  function compact(n) {
+    n = Number(n || 0);
+    if (n >= 1e9) return (n / 1e9).toFixed(2) + 'B';
+    if (n >= 1e6) return (n / 1e6).toFixed(2) + 'M';
+    if (n >= 1e4) return (n / 1e3).toFixed(1) + 'K';
+    return int(n);
+  }
+  function usd(x) {
+    if (x === null || x === undefined) return 'n/a';
+    if (x === 0 || Math.abs(x) >= 1) return '$' + x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return '$' + x.toFixed(4);
+  }
+  function ms(v) {
+    if (v === null || v === undefined) return '';
+    if (v < 1000) return v + ' ms';
+    if (v < 60000) return (v / 1000).toFixed(1) + ' s';
+    return (v / 60000).toFixed(1) + ' min';
+  }
+  function when(t) {
+    if (t === null || t === undefined) return '';
+    return new Date(t).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+  }
+  function color(i, name) { return name === 'other' ? OTHER : PALETTE[i % PALETTE.length]; }
+  function costCell(sum) {
+    var td = el('td', { class: 'num', 'data-col': 'cost', 'data-value': sum.cost_usd }, [usd(sum.cost_usd)]);
+    if (sum.unpriced) td.appendChild(el('span', { class: 'badge unpriced', title: 'a model here has no price: cost is a lower bound', text: ' +unpriced' }));
+    return td;
+  }
+  function numCell(col, v, text) { return el('td', { class: 'num', 'data-col': col, 'data-value': v }, [text === undefined ? int(v) : text]); }
+  function sessionHref(id) { return '#session=' + encodeURIComponent(id); }
+  function table(head, rows, attrs) {
+    var thead = el('thead', null, [el('tr', null, head.map(function (h) {
+      return el('th', { class: /^(Cost|Input|Cached|Output|Reasoning|Total|Tokens|Sessions|Tools|Failures|Errors|Alerts|Requests|Duration|#)/.test(h) ? 'num' : null, scope: 'col', text: h });
+    }))]);
+    return el('table', attrs, [thead, el('tbody', null, rows)]);
+  }
+  function numbers(title, tbl) {
+    return el('details', { class: 'numbers' }, [el('summary', { text: 'Numbers: ' + title }), el('div', { class: 'scroll' }, [tbl])]);
+  }
+  function chartBox(id, label, tall) {
+    var canvas = el('canvas', { id: id, role: 'img', 'aria-label': label + ' (the numbers are in the table below)' });
+    return { box: el('div', { class: tall ? 'chart tall' : 'chart' }, [canvas]), canvas: canvas };
+  }
+  function draw(canvas, config) {
+    config.options = config.options || {};
+    config.options.animation = false;
+    config.options.responsive = true;
+    config.options.maintainAspectRatio = false;
+    charts.push(new Chart(canvas, config));
+  }
+  function stacked(canvas, days, series, field, money) {
+    draw(canvas, {
+      type: 'bar',
+      data: {
+        labels: days,
+        datasets: series.map(function (s, i) {
+          return { label: s.name, data: s[field], backgroundColor: color(i, s.name), borderWidth: 0 };
+        })
+      },
+      options: {
+        scales: {
+          x: { stacked: true },
+          y: { stacked: true, beginAtZero: true, ticks: { callback: function (v) { return money ? usd(v) : compact(v); } } }
+        },
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + (money ? usd(c.raw) : int(c.raw)); } } }
+        }
+      }
+    });
+  }
+
+  // ---------- overview ----------
+  function cards() {
+    var t = DATA.totals, m = DATA.meta, sev = { critical: 0, warning: 0, info: 0 };
+    DATA.alerts.forEach(function (a) { sev[a.severity] = (sev[a.severity] || 0) + 1; });
+    var failing = DATA.overview.sessions.filter(function (s) { return s.alerts > 0 || s.failures > 0; }).length;
+    function card(label, id, value, text, sub) {
+      return el('div', { class: 'card' }, [
+        el('div', { class: 'label', text: label }),
+        el('div', { class: 'value', id: id, 'data-value': value, text: text }),
+        sub ? el('div', { class: 'sub', text: sub }) : null
+      ]);
+    }
+    return el('section', { class: 'cards', 'aria-label': 'Totals' }, [
+      t.cost_usd === null
+        ? card('Cost of priced models', 'total-cost', '', usd(pricedCost()), 'unpriced: ' + t.unpriced_models.join(', '))
+        : card('Total cost', 'total-cost', t.cost_usd, usd(t.cost_usd), 'every model priced'),
+      card('Total tokens', 'total-tokens', t.total_tokens, compact(t.total_tokens),
+        int(t.input_tokens) + ' in (' + int(t.cached_input_tokens) + ' cached) · ' + int(t.output_tokens) + ' out'),
+      card('Sessions', 'session-count', t.sessions, int(t.sessions), failing + ' with alerts or failed tools'),
+      card('Alerts', 'alert-count', DATA.alerts.length, int(DATA.alerts.length),
+        sev.critical + ' critical · ' + sev.warning + ' warning · ' + sev.info + ' info'),
+      card('Price book', 'price-book', m.price_book_date, m.price_book_date || '-', m.price_book_source)
+    ]);
+  }
+  function pricedCost() {
+    return DATA.overview.models.reduce(function (a, b) { return a + b.cost_usd; }, 0);
+  }
+  function banners() {
+    var out = [], t = DATA.totals, m = DATA.meta;
+    if (t.unpriced_models.length) {
+      out.push(el('p', { class: 'banner bad', id: 'unpriced' }, [el('strong', { text: 'No price for: ' }),
+        t.unpriced_models.join(', ') + '. Their tokens are counted; their cost is not, so costs marked +unpriced are lower bounds. Give prices with --price-book.']));
+    }
+    if (t.inferred_models.length) {
+      out.push(el('p', { class: 'banner note' }, ['Model inferred (the rollout names none) for: ' + t.inferred_models.join(', ') + '.']));
+    }
+    if (m.warnings) {
+      out.push(el('p', { class: 'banner warn' }, [int(m.warnings) + ' problems met while reading; run agentobs report to see each with its file and line.']));
+    }
+    return out;
+  }
+  function overTime() {
+    var o = DATA.overview, figs = [];
+    function fig(title, id, field, money, series, key) {
+      var c = chartBox(id, title);
+      var head = ['Day'].concat(series.map(function (s) { return s.name; }), [money ? 'Cost' : 'Tokens']);
+      var rows = o.days.map(function (d, i) {
+        var total = 0;
+        var cells = series.map(function (s) { total += s[field][i]; return numCell(s.name, s[field][i], money ? usd(s[field][i]) : int(s[field][i])); });
+        return el('tr', null, [el('td', { text: d })].concat(cells, [numCell('total', total, money ? usd(total) : int(total))]));
+      });
+      figs.push({ el: el('figure', null, [el('figcaption', { text: title }), c.box, numbers(title, table(head, rows, { id: key }))]), canvas: c.canvas, series: series, field: field, money: money });
+    }
+    fig('Cost per day, by model', 'chart-cost-model', 'cost', true, o.by_model, 'table-cost-day');
+    fig('Tokens per day, by model', 'chart-tokens-model', 'tokens', false, o.by_model, 'table-tokens-day');
+    if (o.by_harness.length) {
+      fig('Cost per day, by harness', 'chart-cost-harness', 'cost', true, o.by_harness, 'table-cost-harness');
+      fig('Tokens per day, by harness', 'chart-tokens-harness', 'tokens', false, o.by_harness, 'table-tokens-harness');
+    }
+    var sec = el('section', null, [el('h2', { text: 'Where the money went' }), el('div', { class: 'grid2' }, figs.map(function (f) { return f.el; }))]);
+    return { el: sec, later: function () { figs.forEach(function (f) { stacked(f.canvas, o.days, f.series, f.field, f.money); }); } };
+  }
+  function modelsTable() {
+    var rows = DATA.overview.models.map(function (b) {
+      return el('tr', { 'data-model': b.name }, [el('td', { text: b.name }),
+        numCell('input_tokens', b.input_tokens), numCell('cached_input_tokens', b.cached_input_tokens),
+        numCell('output_tokens', b.output_tokens), numCell('reasoning_output_tokens', b.reasoning_output_tokens),
+        numCell('total_tokens', b.total_tokens), costCell(b)]);
+    });
+    return el('section', null, [el('h2', { text: 'Models' }),
+      el('div', { class: 'scroll' }, [table(['Model', 'Input', 'Cached', 'Output', 'Reasoning', 'Total', 'Cost'], rows, { id: 'models-table' })])]);
+  }
+  function breakdowns() {
+    var o = DATA.overview, figs = [];
+    [['developer', 'Cost by developer'], ['repo', 'Cost by repository'], ['branch', 'Cost by branch'], ['task_type', 'Cost by task type']].forEach(function (p) {
+      var bars = o[p[0]];
+      var c = chartBox('chart-' + p[0], p[1]);
+      var label = function (b) { return b.folded ? 'other (' + b.folded + ' more)' : b.name; };
+      var rows = bars.map(function (b) {
+        return el('tr', { 'data-name': b.name }, [el('td', { text: label(b) }), numCell('total_tokens', b.total_tokens), costCell(b)]);
+      });
+      figs.push({ el: el('figure', null, [el('figcaption', { text: p[1] }), c.box, numbers(p[1], table([p[0] === 'task_type' ? 'Task type' : p[0][0].toUpperCase() + p[0].slice(1), 'Tokens', 'Cost'], rows, { id: 'table-' + p[0] }))]),
+        draw: function () {
+          draw(c.canvas, {
+            type: 'bar',
+            data: { labels: bars.map(label), datasets: [{ label: 'Cost', maxBarThickness: 26, data: bars.map(function (b) { return b.cost_usd; }), backgroundColor: bars.map(function (b, i) { return b.folded ? OTHER : PALETTE[0]; }) }] },
+            options: { indexAxis: 'y', plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (x) { return usd(x.raw); } } } },
+              scales: { x: { beginAtZero: true, ticks: { callback: function (v) { return usd(v); } } }, y: { ticks: { autoSkip: false, callback: function (v) { var s = this.getLabelForValue(v); return s.length > 28 ? s.slice(0, 27) + '…' : s; } } } } }
+          });
+        } });
+    });
+    return { el: el('section', null, [el('h2', { text: 'Who and what' }), el('div', { class: 'grid4' }, figs.map(function (f) { return f.el; }))]),
+      later: function () { figs.forEach(function (f) { f.draw(); }); } };
+  }
+  function sessionLink(id, has) {
+    return has ? el('a', { href: sessionHref(id), class: 'id', text: id }) : el('span', { class: 'id', text: id });
+  }
+  function alertsTable() {
+    var has = {};
+    DATA.overview.sessions.forEach(function (s) { has[s.id] = s.detail; });
+    var rows = DATA.alerts.map(function (a) {
+      return el('tr', null, [el('td', null, [el('span', { class: 'badge ' + a.severity, text: a.severity })]), el('td', { text: a.rule }),
+        el('td', null, [a.session ? sessionLink(a.session, DATA.details[a.session] !== undefined) : '-']), el('td', { text: when(a.at_ms) }), el('td', { text: a.message })]);
+    });
+    var body = rows.length ? el('div', { class: 'scroll' }, [table(['Severity', 'Rule', 'Session', 'At', 'Message'], rows, { id: 'alerts-table' })])
+      : el('p', { class: 'muted', text: 'No alerts: the anomaly rules found nothing.' });
+    return el('section', null, [el('h2', { text: 'What went wrong (' + DATA.alerts.length + ' alerts)' }), body]);
+  }
+  var COLS = [
+    ['Session', 'id', 's'], ['Started', 'start', 's'], ['Models', 'models', 's'], ['Developer', 'developer', 's'], ['Repo', 'repo', 's'],
+    ['Branch', 'branch', 's'], ['Task', 'task_type', 's'], ['Cost', 'cost_usd', 'n'], ['Tokens', 'total_tokens', 'n'],
+    ['Tools', 'tools', 'n'], ['Failures', 'failures', 'n'], ['Errors', 'errors', 'n'], ['Alerts', 'alerts', 'n']
+  ];
+  function sessionsTable() {
+    var all = DATA.overview.sessions.map(function (s) {
+      s.start = s.start_ms ? when(s.start_ms) : s.day;
+      s.text = [s.id, s.models.join(' '), s.developer, s.repo, s.branch, s.task_type, s.harness].join(' ').toLowerCase();
+      return s;
+    });
+    var tbody = el('tbody');
+    var count = el('span', { id: 'session-rows', class: 'muted' });
+    var state = { key: 'cost_usd', dir: -1, q: '', only: false };
+    var ths = COLS.map(function (c) {
+      return el('th', { scope: 'col', class: c[2] === 'n' ? 'num' : null, 'data-key': c[1], 'aria-sort': c[1] === state.key ? 'descending' : 'none' },
+        [el('button', { class: 'sort', type: 'button', text: c[0], onclick: function () { sortBy(c[1], c[2]); } })]);
+    });
+    function row(s) {
+      var cls = (s.alerts ? 'alerted ' : '') + (s.failures ? 'failed' : '');
+      return el('tr', { class: cls || null, 'data-session': s.id }, [
+        el('td', null, [s.parent ? '↳ ' : '', sessionLink(s.id, s.detail)]), el('td', { text: s.start }), el('td', { text: s.models.join(', ') }),
+        el('td', { text: s.developer }), el('td', { text: s.repo }), el('td', { text: s.branch }), el('td', { text: s.task_type }),
+        costCell(s), numCell('total_tokens', s.total_tokens, compact(s.total_tokens)), numCell('tools', s.tools), numCell('failures', s.failures),
+        numCell('errors', s.errors), el('td', { class: 'num', 'data-col': 'alerts', 'data-value': s.alerts }, [s.alerts ? el('span', { class: 'badge warning', text: String(s.alerts) }) : '0'])
+      ]);
+    }
+    function render() {
+      var q = state.q, shown = all.filter(function (s) {
+        return (!q || s.text.indexOf(q) >= 0) && (!state.only || s.alerts > 0 || s.failures > 0 || s.errors > 0);
+      });
+      shown.sort(function (a, b) {
+        var x = a[state.key], y = b[state.key];
+        if (Array.isArray(x)) { x = x.join(','); y = y.join(','); }
+        var c = typeof x === 'number' ? x - y : String(x).localeCompare(String(y));
+        return c * state.dir || a.id.localeCompare(b.id);
+      });
+      var frag = document.createDocumentFragment();
+      shown.forEach(function (s) { frag.appendChild(row(s)); });
+      tbody.textContent = '';
+      tbody.appendChild(frag);
+      count.textContent = shown.length + ' of ' + all.length + ' sessions shown';
+    }
+    function sortBy(key, kind) {
+      state.dir = state.key === key ? -state.dir : (kind === 'n' ? -1 : 1);
+      state.key = key;
+      ths.forEach(function (th) { th.setAttribute('aria-sort', th.getAttribute('data-key') === key ? (state.dir > 0 ? 'ascending' : 'descending') : 'none'); });
+      render();
+    }
+    var search = el('input', { type: 'search', id: 'session-filter', placeholder: 'Filter: id, model, developer, repo, branch…', 'aria-label': 'Filter sessions',
+      oninput: function (e) { state.q = e.target.value.trim().toLowerCase(); render(); } });
+    var only = el('input', { type: 'checkbox', id: 'only-trouble', onchange: function (e) { state.only = e.target.checked; render(); } });
+    render();
+    return el('section', null, [el('h2', { text: 'Sessions' }),
+      el('p', { class: 'muted', text: 'Pages (linked ids) for the ' + DATA.meta.top_n + ' most expensive sessions and every session with an alert. Forks and sub-agents (↳) are listed on their own and rolled into their root.' }),
+      el('div', { class: 'controls' }, [search, el('label', null, [only, ' only sessions with alerts, failures or errors']), count]),
+      el('div', { class: 'scroll', style: 'max-height:560px' }, [el('table', { class: 'sortable', id: 'sessions-table' }, [el('thead', null, [el('tr', null, ths)]), tbody])])]);
+  }
+  function overview() {
+    var main = document.getElementById('overview');
+    var time = overTime(), bd = breakdowns();
+    [cards()].concat(banners(), [alertsTable(), time.el, modelsTable(), bd.el, sessionsTable()]).forEach(function (s) { main.appendChild(s); });
+    time.later();
+    bd.later();
+  }
+
+  // ---------- session page ----------
+  var KIND = { turn_start: 'turn start', turn_end: 'turn end', prompt: 'prompt', request: 'model request', attempt: 'API attempt',
+    tool: 'tool call', decision: 'approval', guardian: 'guardian', compaction: 'compaction', error: 'error' };
+  function describe(e) {
+    switch (e.k) {
+      case 'turn_start': return 'Turn ' + (e.turn || '') + ' started' + (e.trigger ? ' (' + e.trigger + ')' : '');
+      case 'turn_end': return 'Turn ' + (e.turn || '') + (e.error ? ' failed: ' + e.error : e.aborted ? ' aborted: ' + e.aborted : ' completed') + (e.ttft_ms ? ', first token after ' + ms(e.ttft_ms) : '');
+      case 'prompt': return 'User prompt, ' + int(e.length) + ' characters';
+      case 'request': return e.model + ': ' + int(e.input) + ' in (' + int(e.cached) + ' cached), ' + int(e.output) + ' out' + (e.reasoning ? ' (' + int(e.reasoning) + ' reasoning)' : '');
+      case 'attempt': return (e.attempt > 0 ? 'Retry ' + e.attempt : 'Attempt') + (e.status ? ', HTTP ' + e.status : '') + (e.error ? ': ' + e.error : '');
+      case 'tool': return e.tool + (e.blocked_by ? ' blocked by ' + e.blocked_by : '') + (e.exit_code !== undefined && e.exit_code !== null ? ', exit ' + e.exit_code : '');
+      case 'decision': return e.tool + ': ' + e.decision + (e.source ? ' by ' + e.source : '');
+      case 'guardian': return 'Verdict ' + e.decision + (e.risk ? ', risk ' + e.risk : '') + (e.authorization ? ', user authorisation ' + e.authorization : '');
+      case 'compaction': return 'History compacted' + (e.items ? ' to ' + e.items + ' items' : '');
+      case 'error': return (e.kind ? e.kind + ': ' : '') + e.message;
+    }
+    return e.k;
+  }
+  function outcome(e) {
+    if (e.k === 'tool') {
+      var truth = e.success === true ? 'succeeded' : e.success === false ? 'failed' : 'unknown';
+      if (e.claimed !== undefined && e.claimed !== null && e.success !== undefined && e.success !== null && e.claimed !== e.success) {
+        return el('span', { class: 'flag', title: 'the harness reported otherwise', text: (e.claimed ? 'Codex said succeeded' : 'Codex said failed') + ', it ' + truth });
+      }
+      return el('span', { class: e.success === false ? 'flag' : 'okc', text: truth });
+    }
+    if (e.k === 'decision' || e.k === 'guardian') return el('span', { class: /^approved|amendment/.test(e.decision) ? 'okc' : 'flag', text: e.decision });
+    if (e.k === 'error' || (e.k === 'turn_end' && (e.error || e.aborted)) || (e.k === 'attempt' && e.error)) return el('span', { class: 'flag', text: 'error' });
+    return '';
+  }
+  function session(id) {
+    var main = document.getElementById('session');
+    main.textContent = '';
+    var d = DATA.details[id];
+    var row = DATA.overview.sessions.filter(function (s) { return s.id === id; })[0];
+    main.appendChild(el('a', { href: '#', class: 'back', text: '← Overview' }));
+    main.appendChild(el('h2', { id: 'session-title' }, ['Session ', el('span', { class: 'id', text: id })]));
+    if (!d) { main.appendChild(el('p', { text: 'This session has no page: only the top sessions by cost and sessions with alerts have one.' })); return; }
+    var facts = [];
+    function fact(k, v) { if (v !== undefined && v !== null && v !== '') facts.push(el('div', null, [el('span', { text: k }), el('span', { text: String(v) })])); }
+    if (row) {
+      fact('Cost', usd(row.cost_usd) + (row.unpriced ? ' (+unpriced)' : ''));
+      fact('Tokens', int(row.total_tokens) + ' (' + int(row.input_tokens) + ' in, ' + int(row.output_tokens) + ' out)');
+      fact('Models', row.models.join(', '));
+      fact('Developer', row.developer); fact('Repository', row.repo); fact('Branch', row.branch); fact('Task type', row.task_type);
+      fact('Harness', row.harness); fact('Root session', row.parent);
+      fact('Tools', row.tools + ' calls, ' + row.failures + ' failed');
+    }
+    Object.keys(d.settings).forEach(function (k) { fact(k[0].toUpperCase() + k.slice(1), d.settings[k]); });
+    var t0 = d.entries.length ? d.entries[0].t : 0, t1 = d.entries.length ? d.entries[d.entries.length - 1].t : 0;
+    fact('Started', when(t0)); fact('Span', ms(t1 - t0));
+    fact('Files', d.files.join(', '));
+    main.appendChild(el('div', { class: 'facts', id: 'session-facts' }, facts));
+    if (d.dropped) main.appendChild(el('p', { class: 'banner warn', text: int(d.dropped) + ' later events are not shown (the page keeps the first ' + int(d.entries.length) + ').' }));
+    // Alerts, each linked to the event that raised it.
+    var pinned = {};
+    d.entries.forEach(function (e, i) { (e.alerts || []).forEach(function (a) { pinned[a] = i; }); });
+    if (d.alerts.length) {
+      main.appendChild(el('h3', { text: 'Alerts (' + d.alerts.length + ')' }));
+      main.appendChild(el('ul', { id: 'session-alerts' }, d.alerts.map(function (a, i) {
+        var go = pinned[i] !== undefined ? el('button', { type: 'button', text: 'show event', onclick: function () { var r = document.getElementById('entry-' + pinned[i]); if (r) { r.scrollIntoView({ block: 'center' }); r.focus(); } } }) : null;
+        return el('li', null, [el('span', { class: 'badge ' + a.severity, text: a.severity }), ' ', el('strong', { text: a.rule }), ' ' + a.message + ' ', go]);
+      })));
+    }
+    // The waterfall of turns.
+    var turns = d.turns.slice(0, 200);
+    if (turns.length) {
+      var c = chartBox('chart-waterfall', 'Waterfall of the turns: start and end of each, in seconds from the session start');
+      c.box.style.height = Math.min(1400, 80 + turns.length * 22) + 'px';
+      var rows = turns.map(function (t) {
+        return el('tr', { class: t.error || t.failures ? 'failed' : null }, [numCell('n', t.n), el('td', { text: when(t.start) }), numCell('duration', t.end - t.start, ms(t.end - t.start)),
+          numCell('requests', t.requests), numCell('tools', t.tools), numCell('failures', t.failures), numCell('tokens', t.tokens), numCell('cost', t.cost, usd(t.cost)), el('td', { text: t.error || '' })]);
+      });
+      main.appendChild(el('figure', null, [el('figcaption', { text: 'Turns (' + d.turns.length + (d.turns.length > turns.length ? ', first ' + turns.length + ' drawn' : '') + ')' }), c.box,
+        numbers('turns', table(['#', 'Start', 'Duration', 'Requests', 'Tools', 'Failures', 'Tokens', 'Cost', 'Ended with'], rows, { id: 'turns-table' }))]));
+      draw(c.canvas, {
+        type: 'bar',
+        data: { labels: turns.map(function (t) { return 'Turn ' + t.n; }),
+          datasets: [{ label: 'Turn', maxBarThickness: 18, minBarLength: 3, data: turns.map(function (t) { return [(t.start - t0) / 1000, Math.max((t.end - t0) / 1000, (t.start - t0) / 1000 + 0.05)]; }),
+            backgroundColor: turns.map(function (t) { return t.error ? PALETTE[5] : t.failures ? PALETTE[1] : PALETTE[0]; }) }] },
+        options: { indexAxis: 'y', plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (x) {
+          var t = turns[x.dataIndex];
+          return ms(t.end - t.start) + ', ' + t.requests + ' requests, ' + t.tools + ' tools (' + t.failures + ' failed), ' + int(t.tokens) + ' tokens, ' + usd(t.cost) + (t.error ? ', ' + t.error : '');
+        } } } }, scales: { x: { title: { display: true, text: 'seconds from start' }, beginAtZero: true }, y: { ticks: { autoSkip: true } } } }
+      });
+      main.appendChild(el('p', { class: 'muted', text: 'Blue: turn; orange: a tool call failed; vermillion: the turn failed or was aborted.' }));
+    }
+    // The timeline.
+    var body = d.entries.map(function (e, i) {
+      var cls = [e.alerts && e.alerts.length ? 'alerted' : '', e.k === 'turn_start' ? 'turn' : '', (e.k === 'tool' && e.success === false) || e.k === 'error' ? 'failed' : ''].join(' ').trim();
+      var badges = (e.alerts || []).map(function (a) { var n = d.alerts[a]; return el('span', { class: 'badge ' + n.severity, title: n.message, text: n.rule }); });
+      return el('tr', { id: 'entry-' + i, tabindex: '-1', class: cls || null, 'data-kind': e.k }, [
+        numCell('offset', e.t - t0, '+' + ((e.t - t0) / 1000).toFixed(1) + ' s'), el('td', { text: e.turn || '' }), el('td', { text: KIND[e.k] || e.k }),
+        el('td', null, [describe(e)].concat(badges.length ? [' '].concat(badges) : [])),
+        numCell('tokens', e.k === 'request' ? e.input + e.output : '', e.k === 'request' ? int(e.input + e.output) : ''),
+        el('td', { class: 'num', text: e.k === 'request' ? usd(e.cost) : '' }),
+        el('td', { class: 'num', text: ms(e.duration_ms) }), el('td', null, [outcome(e)]),
+        el('td', { class: 'muted', text: e.line ? 'line ' + e.line : '' })
+      ]);
+    });
+    main.appendChild(el('h3', { text: 'Timeline (' + d.entries.length + ' events)' }));
+    main.appendChild(el('div', { class: 'scroll', style: 'max-height:none' }, [table(['At', 'Turn', 'What', 'Detail', 'Tokens', 'Cost', 'Duration', 'Outcome', 'Source'], body, { id: 'timeline' })]));
+  }
+
+  // ---------- routing ----------
+  function route() {
+    var m = /^#session=(.+)$/.exec(location.hash);
+    var ov = document.getElementById('overview'), se = document.getElementById('session');
+    if (m) {
+      ov.hidden = true; se.hidden = false;
+      session(decodeURIComponent(m[1]));
+      window.scrollTo(0, 0);
+    } else {
+      se.hidden = true; ov.hidden = false;
+      se.textContent = '';
+    }
+  }
+  function metaLine() {
+    var m = DATA.meta, parts = [];
+    if (m.generated) parts.push('made ' + m.generated);
+    if (m.timezone) parts.push('days in ' + m.timezone);
+    if (m.since || m.until) parts.push('from ' + (m.since || 'the start') + ' to ' + (m.until || 'today'));
+    parts.push('prices as of ' + (m.price_book_date || '?') + (m.price_book_source ? ' (' + m.price_book_source + ')' : ''));
+    parts.push('agentobs ' + m.version);
+    document.getElementById('meta-line').textContent = parts.join(' · ');
+  }
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details.numbers').forEach(function (d) { d.dataset.wasOpen = d.open ? '1' : ''; d.open = true; });
+    charts.forEach(function (c) { c.resize(); });
+  });
+  window.addEventListener('afterprint', function () {
+    document.querySelectorAll('details.numbers').forEach(function (d) { d.open = d.dataset.wasOpen === '1'; });
+  });
+  Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
+  Chart.defaults.color = '#1d1d1f';
+  metaLine();
+  overview();
+  window.addEventListener('hashchange', route);
+  route();
+  document.documentElement.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+  document.documentElement.setAttribute('data-ready', '1');
+}());
