@@ -509,6 +509,30 @@ mod tests {
     }
 
     #[test]
+    fn stacks_by_harness_only_when_there_are_two() {
+        let rep = report(vec![
+            r("2026-11-01", "gpt-5", "al", "a", 100, 1.0),
+            r("2026-11-02", "claude-opus-4-5", "al", "b", 10, 2.0),
+            r("2026-11-02", "gpt-5", "al", "c", 10, 0.25),
+        ]);
+        let tally = |h: &str| Tally {
+            harness: h.into(),
+            ..Tally::default()
+        };
+        let tallies = HashMap::from([
+            ("a".to_owned(), tally("codex")),
+            ("b".to_owned(), tally("claude_code")),
+            ("c".to_owned(), tally("codex")),
+        ]);
+        let o = Overview::build(&rep, &tallies, &HashMap::new(), 12);
+        let names: Vec<_> = o.by_harness.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["claude_code", "codex"]);
+        assert_eq!(o.by_harness[1].cost, [1.0, 0.25]);
+        assert_eq!(o.by_harness[0].tokens, [0, 20]);
+        assert_eq!(o.sessions[0].harness, "claude_code");
+    }
+
+    #[test]
     fn folds_the_tail_and_keeps_unpriced_visible() {
         let mut groups = HashMap::new();
         for (i, c) in [5.0, 1.0, 3.0, 2.0, 4.0].into_iter().enumerate() {

@@ -82,6 +82,47 @@ mod tests {
     }
 
     #[test]
+    fn data_cannot_end_its_script_element() {
+        use std::collections::{BTreeMap, HashMap};
+        let ledger = agentobs_cost::Ledger::new(
+            super::super::HTML_DIMENSIONS.to_vec(),
+            jiff::tz::TimeZone::UTC,
+            agentobs_cost::PriceBook::embedded(),
+            Default::default(),
+        );
+        let report = crate::Report::from_ledger(&ledger, vec![]);
+        let opts = super::super::HtmlOptions::default().with_title("<Team & co>");
+        let overview = super::super::Overview::build(&report, &HashMap::new(), &HashMap::new(), 12);
+        let alert = super::super::AlertNote {
+            rule: "r".into(),
+            severity: "info".into(),
+            session: None,
+            at_ms: 0,
+            message: "</script><script>alert(1)</script>".into(),
+            evidence: vec![],
+        };
+        let page = Page::new(&report, overview, vec![alert], BTreeMap::new(), &opts);
+        let mut out = Vec::new();
+        render(&page, &mut out).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        assert_eq!(
+            html.matches("</script>").count(),
+            3,
+            "the data block and two scripts"
+        );
+        assert!(html.contains("\\u003c/script>\\u003cscript>alert(1)"));
+        assert!(html.contains("<title>&lt;Team &amp; co&gt;</title>"));
+        // The JSON still parses to the same text.
+        let start = html.find("id=\"agentobs-data\">").unwrap() + "id=\"agentobs-data\">".len();
+        let end = start + html[start..].find("</script>").unwrap();
+        let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+        assert_eq!(
+            data["alerts"][0]["message"],
+            "</script><script>alert(1)</script>"
+        );
+    }
+
+    #[test]
     fn escapes_markup() {
         assert_eq!(
             escape("<a href=\"x\">&'"),

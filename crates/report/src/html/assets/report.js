@@ -50,6 +50,7 @@
   }
   function color(i, name) { return name === 'other' ? OTHER : PALETTE[i % PALETTE.length]; }
   function costCell(sum) {
+    if (sum.unpriced && !sum.cost_usd) return el('td', { class: 'num', 'data-col': 'cost', 'data-value': '' }, [el('span', { class: 'badge unpriced', title: 'no price for this model', text: 'no price' })]);
     var td = el('td', { class: 'num', 'data-col': 'cost', 'data-value': sum.cost_usd }, [usd(sum.cost_usd)]);
     if (sum.unpriced) td.appendChild(el('span', { class: 'badge unpriced', title: 'a model here has no price: cost is a lower bound', text: ' +unpriced' }));
     return td;
