@@ -43,6 +43,9 @@ try {
       load_event_ms: nav ? nav.loadEventEnd : null,
       ready_ms: Number(document.documentElement.getAttribute('data-ready-ms')),
       bytes: nav ? nav.decodedBodySize : null,
+      // Time of each step of the page's script (performance.mark), from the navigation start.
+      marks: Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)])),
+      dom_content_loaded_ms: nav ? Math.round(nav.domContentLoadedEventStart) : null,
     };
   });
   out.overview = await page.evaluate(() => {
@@ -56,7 +59,8 @@ try {
       price_book: v('#price-book'),
       unpriced: (document.querySelector('#unpriced') || {}).textContent || null,
       models: [...document.querySelectorAll('#models-table tbody tr')].map((tr) => ({ model: tr.dataset.model, ...cells(tr) })),
-      session_rows: document.querySelectorAll('#sessions-table tbody tr').length,
+      session_rows: Number(document.querySelector('#session-rows').getAttribute('data-total')),
+      session_rows_listed: document.querySelectorAll('#sessions-table tbody tr').length,
       session_pages: [...document.querySelectorAll('#sessions-table tbody a[href^="#session="]')].map((a) => a.textContent),
       alert_rows: document.querySelectorAll('#alerts-table tbody tr').length,
       charts: [...document.querySelectorAll('canvas')].map((c) => ({ id: c.id, width: c.width, height: c.height })),
@@ -76,7 +80,10 @@ try {
     const filtered = ids();
     f.value = '';
     f.dispatchEvent(new Event('input'));
-    return { first: before[0] || null, by_tools, filtered };
+    const all = document.querySelector('#session-all');
+    if (!all.hidden) all.click();
+    const listed_all = ids().length;
+    return { first: before[0] || null, by_tools, filtered, listed_all };
   });
   // One session page: the first with an alert, else the most expensive.
   const target = await page.evaluate(() => {

@@ -197,6 +197,10 @@ fn page_numbers_match_the_json_report_in_chromium() {
         seen["table"]["filtered"],
         serde_json::json!([seen["table"]["first"]])
     );
+    assert_eq!(
+        seen["table"]["listed_all"], o["session_rows"],
+        "show all lists every row"
+    );
     // The session page: its timeline, with the alerts pinned to their events.
     let s = &seen["session"];
     assert!(s["overview_hidden"].as_bool().unwrap());

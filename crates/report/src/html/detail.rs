@@ -129,6 +129,13 @@ pub struct Entry {
 #[serde(tag = "k", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum What {
+    /// The session started (or was resumed), with its policies.
+    SessionStart {
+        /// Approval policy.
+        approval: Option<String>,
+        /// Sandbox policy.
+        sandbox: Option<String>,
+    },
     /// A turn started.
     TurnStart {
         /// What started it.
@@ -226,6 +233,10 @@ pub enum What {
 fn what(event: &Event, book: &PriceBook, tier: ServiceTier) -> Option<What> {
     let s = |v: &dyn AsRef<str>| v.as_ref().to_owned();
     Some(match &event.kind {
+        EventKind::SessionStarted(st) => What::SessionStart {
+            approval: st.approval_policy.clone(),
+            sandbox: st.sandbox_policy.clone(),
+        },
         EventKind::TurnStarted(t) => What::TurnStart {
             trigger: t.trigger.clone(),
         },
@@ -337,7 +348,8 @@ impl SessionDetail {
     }
 
     /// Attaches `alerts` (this session's) and marks on each the entry that raised it: the
-    /// entry at its last evidence's `path:line`, else the last entry at or before its time.
+    /// entry at its last evidence's `path:line`, else the last entry at or before its time,
+    /// else the first entry.
     pub fn pin(&mut self, alerts: Vec<AlertNote>) {
         for (i, a) in alerts.iter().enumerate() {
             let by_line = a.evidence.last().and_then(|e| {
@@ -348,7 +360,13 @@ impl SessionDetail {
                     .iter()
                     .position(|x| x.file == Some(file) && x.line == Some(line))
             });
-            let at = by_line.or_else(|| self.entries.iter().rposition(|x| x.t <= a.at_ms));
+            let at = by_line
+                .or_else(|| self.entries.iter().rposition(|x| x.t <= a.at_ms))
+                .or(if self.entries.is_empty() {
+                    None
+                } else {
+                    Some(0)
+                });
             if let Some(j) = at {
                 self.entries[j].alerts.push(i);
             }
@@ -565,10 +583,16 @@ mod tests {
             message: "m".into(),
             evidence: vec!["a.jsonl:1".into(), evidence.into()],
         };
-        // By line; and by time when the evidence names no line of a read file.
-        d.pin(vec![note("a.jsonl:3", 0), note("elsewhere", 1_450)]);
+        // By line; by time when the evidence names no line of a read file; and to the first
+        // entry when it fired before any.
+        d.pin(vec![
+            note("a.jsonl:3", 0),
+            note("elsewhere", 1_450),
+            note("elsewhere", 5),
+        ]);
         assert_eq!(d.entries[2].alerts, [0]);
         assert_eq!(d.entries[3].alerts, [1]);
-        assert!(d.entries[0].alerts.is_empty());
+        assert_eq!(d.entries[0].alerts, [2]);
+        assert_eq!(d.alerts.len(), 3);
     }
 }

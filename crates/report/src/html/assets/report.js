@@ -3,6 +3,7 @@
 (function () {
   'use strict';
   var DATA = JSON.parse(document.getElementById('agentobs-data').textContent);
+  performance.mark('agentobs:parsed');
   // Okabe–Ito, without yellow on white for thin marks: safe for colour-blind readers.
   var PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000'];
   var OTHER = '#999999';
@@ -25,7 +26,10 @@
     });
     return e;
   }
-  function int(n) { return Number(n || 0).toLocaleString('en-US'); }
+  // One formatter each: toLocaleString builds a new one per call, too slow for big tables.
+  var INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+  var USD2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  function int(n) { return INT.format(Number(n || 0)); }
   function compact(n) {
     n = Number(n || 0);
     if (n >= 1e9) return (n / 1e9).toFixed(2) + 'B';
@@ -35,7 +39,7 @@
   }
   function usd(x) {
     if (x === null || x === undefined) return 'n/a';
-    if (x === 0 || Math.abs(x) >= 1) return '$' + x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    if (x === 0 || Math.abs(x) >= 1) return '$' + USD2.format(x);
     return '$' + x.toFixed(4);
   }
   function ms(v) {
@@ -199,7 +203,9 @@
   function alertsTable() {
     var has = {};
     DATA.overview.sessions.forEach(function (s) { has[s.id] = s.detail; });
-    var rows = DATA.alerts.map(function (a) {
+    var rank = { critical: 0, warning: 1, info: 2 };
+    var sorted = DATA.alerts.slice().sort(function (a, b) { return (rank[a.severity] - rank[b.severity]) || (a.at_ms - b.at_ms); });
+    var rows = sorted.map(function (a) {
       return el('tr', null, [el('td', null, [el('span', { class: 'badge ' + a.severity, text: a.severity })]), el('td', { text: a.rule }),
         el('td', null, [a.session ? sessionLink(a.session, DATA.details[a.session] !== undefined) : '-']), el('td', { text: when(a.at_ms) }), el('td', { text: a.message })]);
     });
@@ -220,7 +226,12 @@
     });
     var tbody = el('tbody');
     var count = el('span', { id: 'session-rows', class: 'muted' });
-    var state = { key: 'cost_usd', dir: -1, q: '', only: false };
+    // At most `limit` rows are in the page at a time (a table of thousands of rows takes
+    // seconds to lay out); sorting and filtering always cover every session.
+    var PAGE = 100;
+    var state = { key: 'cost_usd', dir: -1, q: '', only: false, limit: PAGE };
+    var more = el('button', { type: 'button', id: 'session-more', onclick: function () { state.limit += 5 * PAGE; render(); } });
+    var everything = el('button', { type: 'button', id: 'session-all', onclick: function () { state.limit = Infinity; render(); } }, ['Show all']);
     var ths = COLS.map(function (c) {
       return el('th', { scope: 'col', class: c[2] === 'n' ? 'num' : null, 'data-key': c[1], 'aria-sort': c[1] === state.key ? 'descending' : 'none' },
         [el('button', { class: 'sort', type: 'button', text: c[0], onclick: function () { sortBy(c[1], c[2]); } })]);
@@ -245,10 +256,16 @@
         return c * state.dir || a.id.localeCompare(b.id);
       });
       var frag = document.createDocumentFragment();
-      shown.forEach(function (s) { frag.appendChild(row(s)); });
+      shown.slice(0, state.limit).forEach(function (s) { frag.appendChild(row(s)); });
       tbody.textContent = '';
       tbody.appendChild(frag);
-      count.textContent = shown.length + ' of ' + all.length + ' sessions shown';
+      var listed = Math.min(shown.length, state.limit), rest = shown.length - listed;
+      count.textContent = shown.length + ' of ' + all.length + ' sessions match' + (rest ? ', first ' + listed + ' listed' : '');
+      count.setAttribute('data-total', all.length);
+      count.setAttribute('data-matching', shown.length);
+      count.setAttribute('data-listed', listed);
+      more.hidden = everything.hidden = rest === 0;
+      more.textContent = 'Show ' + Math.min(rest, 5 * PAGE) + ' more';
     }
     function sortBy(key, kind) {
       state.dir = state.key === key ? -state.dir : (kind === 'n' ? -1 : 1);
@@ -257,27 +274,34 @@
       render();
     }
     var search = el('input', { type: 'search', id: 'session-filter', placeholder: 'Filter: id, model, developer, repo, branch…', 'aria-label': 'Filter sessions',
-      oninput: function (e) { state.q = e.target.value.trim().toLowerCase(); render(); } });
-    var only = el('input', { type: 'checkbox', id: 'only-trouble', onchange: function (e) { state.only = e.target.checked; render(); } });
+      oninput: function (e) { state.q = e.target.value.trim().toLowerCase(); state.limit = PAGE; render(); } });
+    var only = el('input', { type: 'checkbox', id: 'only-trouble', onchange: function (e) { state.only = e.target.checked; state.limit = PAGE; render(); } });
     render();
     return el('section', null, [el('h2', { text: 'Sessions' }),
       el('p', { class: 'muted', text: 'Pages (linked ids) for the ' + DATA.meta.top_n + ' most expensive sessions and every session with an alert. Forks and sub-agents (↳) are listed on their own and rolled into their root.' }),
       el('div', { class: 'controls' }, [search, el('label', null, [only, ' only sessions with alerts, failures or errors']), count]),
-      el('div', { class: 'scroll', style: 'max-height:560px' }, [el('table', { class: 'sortable', id: 'sessions-table' }, [el('thead', null, [el('tr', null, ths)]), tbody])])]);
+      el('div', { class: 'scroll', style: 'max-height:560px' }, [el('table', { class: 'sortable', id: 'sessions-table' }, [el('thead', null, [el('tr', null, ths)]), tbody])]),
+      el('div', { class: 'controls' }, [more, everything])]);
   }
   function overview() {
     var main = document.getElementById('overview');
     var time = overTime(), bd = breakdowns();
-    [cards()].concat(banners(), [alertsTable(), time.el, modelsTable(), bd.el, sessionsTable()]).forEach(function (s) { main.appendChild(s); });
+    [cards()].concat(banners(), [alertsTable(), time.el, modelsTable(), bd.el]).forEach(function (s) { main.appendChild(s); });
+    // Charts first: each measures its box, which lays out the page; the big session table
+    // comes after, so that it is laid out once.
     time.later();
     bd.later();
+    performance.mark('agentobs:charts');
+    main.appendChild(sessionsTable());
+    performance.mark('agentobs:table');
   }
 
   // ---------- session page ----------
-  var KIND = { turn_start: 'turn start', turn_end: 'turn end', prompt: 'prompt', request: 'model request', attempt: 'API attempt',
+  var KIND = { session_start: 'session start', turn_start: 'turn start', turn_end: 'turn end', prompt: 'prompt', request: 'model request', attempt: 'API attempt',
     tool: 'tool call', decision: 'approval', guardian: 'guardian', compaction: 'compaction', error: 'error' };
   function describe(e) {
     switch (e.k) {
+      case 'session_start': return 'Session started' + (e.approval ? ', approval ' + e.approval : '') + (e.sandbox ? ', sandbox ' + e.sandbox : '');
       case 'turn_start': return 'Turn ' + (e.turn || '') + ' started' + (e.trigger ? ' (' + e.trigger + ')' : '');
       case 'turn_end': return 'Turn ' + (e.turn || '') + (e.error ? ' failed: ' + e.error : e.aborted ? ' aborted: ' + e.aborted : ' completed') + (e.ttft_ms ? ', first token after ' + ms(e.ttft_ms) : '');
       case 'prompt': return 'User prompt, ' + int(e.length) + ' characters';
