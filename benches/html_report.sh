@@ -90,9 +90,10 @@ load = statistics.median(r["timing"]["load_event_ms"] for r in runs)
 ready = statistics.median(r["timing"]["ready_ms"] for r in runs)
 o = runs[0]["overview"]
 print(f"page: {size:,} bytes ({size / 1e6:.2f} MB)")
-print(f"sessions: {o['sessions']}, table rows: {o['session_rows']}, session pages: "
-      f"{len(o['session_pages'])} linked, alerts: {o['alerts']}")
+print(f"sessions: {o['sessions']}, table rows: {o['session_rows']}, alerts: {o['alerts']}")
 print(f"load event: median {load:.0f} ms; data-ready: median {ready:.0f} ms ({len(runs)} loads)")
+marks = {k: statistics.median(r["timing"]["marks"][k] for r in runs) for k in runs[0]["timing"]["marks"]}
+print("  medians from navigation start: " + ", ".join(f"{k.split(':')[1]} {v:.0f} ms" for k, v in marks.items()))
 others = sorted({u for r in runs for u in r["requests"] if u != r["url"]})
 errors = sorted({e for r in runs for e in r["console_errors"] + r["page_errors"]})
 print(f"requests besides the page: {others or 'none'}; console errors: {errors or 'none'}")

@@ -21,7 +21,8 @@ use crate::exit;
 #[derive(clap::Args, Debug, Clone)]
 #[command(next_help_heading = "HTML page (--html)")]
 pub struct HtmlArgs {
-    /// Write one self-contained HTML page (charts, breakdowns, sessions, alerts) to FILE.
+    /// Write one self-contained HTML page (charts, breakdowns, sessions, alerts) to FILE
+    /// instead of a table (the page has its own groupings: --by does not apply).
     #[arg(long, value_name = "FILE", conflicts_with = "json")]
     pub html: Option<PathBuf>,
     /// Session pages for the N most expensive sessions (and every session with an alert).
