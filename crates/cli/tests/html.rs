@@ -88,6 +88,15 @@ fn num(v: &Value) -> f64 {
     }
 }
 
+/// The JSON the page embeds.
+fn embedded(page: &Path) -> Value {
+    let text = std::fs::read_to_string(page).unwrap();
+    let tag = "<script type=\"application/json\" id=\"agentobs-data\">";
+    let start = text.find(tag).unwrap() + tag.len();
+    let end = start + text[start..].find("</script>").unwrap();
+    serde_json::from_str(&text[start..end]).unwrap()
+}
+
 /// A small home: synthetic sessions (several models, repos, branches, forks, sub-agents)
 /// and the real Codex captures (tool failures, a context overflow, a guardian review).
 fn home(dir: &Path) -> Vec<String> {
@@ -133,6 +142,24 @@ fn page_numbers_match_the_json_report_in_chromium() {
         "nothing loaded from elsewhere"
     );
     let totals = &by_model["totals"];
+    let data = embedded(&page);
+    assert_eq!(data["totals"], by_session["totals"]);
+    // Every row of --by session is a row of the session table, with the same figures.
+    let table = data["overview"]["sessions"].as_array().unwrap();
+    let rows = by_session["rows"].as_array().unwrap();
+    assert_eq!(table.len(), rows.len());
+    for r in rows {
+        let id = &r["key"]["session"];
+        let t = table
+            .iter()
+            .find(|t| &t["id"] == id && t.get("parent") == r["key"].get("parent"))
+            .unwrap_or_else(|| panic!("no table row for {id}"));
+        assert_eq!(t["total_tokens"], r["total_tokens"], "{id}");
+        assert!(
+            (num(&t["cost_usd"]) - num(&r["cost_usd"])).abs() < 1e-6,
+            "{id}"
+        );
+    }
 
     let Some(seen) = open(&page, "report") else {
         return;
@@ -251,4 +278,96 @@ fn unpriced_models_are_shown_not_hidden() {
     assert_eq!(seen["console_errors"], serde_json::json!([]));
     let banner = seen["overview"]["unpriced"].as_str().unwrap();
     assert!(banner.contains("house-model-7"), "{banner}");
+}
+
+#[test]
+fn pages_for_the_top_n_and_every_session_with_an_alert() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let roots = home(&tmp.path().join("home"));
+    let mut check = vec!["check", "--json"];
+    check.extend(roots.iter().map(String::as_str));
+    let alerts = json(&check, &cache);
+    let alerted: std::collections::BTreeSet<String> = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["session_id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(alerted.len() >= 3, "the home has sessions with alerts");
+    for top in [0usize, 4] {
+        let page = tmp.path().join(format!("top{top}.html"));
+        let mut args = vec!["report", "--timezone", "UTC"];
+        args.extend(roots.iter().map(String::as_str));
+        let top_s = top.to_string();
+        args.extend(["--html", page.to_str().unwrap(), "--top", &top_s]);
+        agentobs(&args, &cache);
+        let data = embedded(&page);
+        let details: std::collections::BTreeSet<String> = data["details"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let mut roots_by_cost: Vec<&Value> = data["overview"]["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s.get("parent").is_none())
+            .collect();
+        roots_by_cost.sort_by(|a, b| num(&b["cost_usd"]).total_cmp(&num(&a["cost_usd"])));
+        let mut want = alerted.clone();
+        want.extend(
+            roots_by_cost
+                .iter()
+                .take(top)
+                .map(|s| s["id"].as_str().unwrap().to_owned()),
+        );
+        assert_eq!(details, want, "--top {top}");
+        // Each alert of a session with a page is pinned to one of its entries.
+        for (id, d) in data["details"].as_object().unwrap() {
+            let pinned: usize = d["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.get("alerts").map_or(0, |a| a.as_array().unwrap().len()))
+                .sum();
+            assert_eq!(pinned, d["alerts"].as_array().unwrap().len(), "{id}");
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_page_is_an_error_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = repo().join("tests/fixtures/codex-0.169/tool");
+    let page = tmp.path().join("no/such/dir/report.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_agentobs"))
+        .args([
+            "report",
+            real.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ])
+        .env("XDG_CACHE_HOME", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no/such/dir/report.html"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_agentobs"))
+        .args([
+            "report",
+            real.to_str().unwrap(),
+            "--html",
+            "x.html",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--html and --json exclude each other"
+    );
 }
