@@ -197,6 +197,47 @@
     return { el: el('section', null, [el('h2', { text: 'Who and what' }), el('div', { class: 'grid4' }, figs.map(function (f) { return f.el; }))]),
       later: function () { figs.forEach(function (f) { f.draw(); }); } };
   }
+  // The most expensive sessions, marked by what went wrong, and the alerts by rule.
+  function trouble() {
+    var top = DATA.overview.sessions.filter(function (x) { return !x.parent; }).slice(0, 15);
+    var mark = function (x) { return x.alerts ? PALETTE[5] : x.failures || x.errors ? PALETTE[1] : PALETTE[0]; };
+    var what = function (x) { return x.alerts ? x.alerts + ' alerts' : x.failures || x.errors ? x.failures + ' failed tools, ' + x.errors + ' errors' : 'clean'; };
+    var short = function (id) { return id.length > 14 ? id.slice(0, 13) + '…' : id; };
+    var c1 = chartBox('chart-top-sessions', 'The ' + top.length + ' most expensive sessions, coloured by alerts and failures', true);
+    var t1 = table(['Session', 'Cost', 'Tokens', 'What went wrong'], top.map(function (x) {
+      return el('tr', null, [el('td', null, [sessionLink(x.id, x.detail)]), costCell(x), numCell('total_tokens', x.total_tokens), el('td', { text: what(x) })]);
+    }), { id: 'table-top-sessions' });
+    var rules = {}, rank = { critical: 3, warning: 2, info: 1 };
+    DATA.alerts.forEach(function (a) {
+      var r = rules[a.rule] || (rules[a.rule] = { rule: a.rule, n: 0, sessions: {}, worst: 'info' });
+      r.n += 1; r.sessions[a.session || '-'] = 1;
+      if (rank[a.severity] > rank[r.worst]) r.worst = a.severity;
+    });
+    var byRule = Object.keys(rules).map(function (k) { return rules[k]; }).sort(function (a, b) { return b.n - a.n || a.rule.localeCompare(b.rule); });
+    var c2 = chartBox('chart-alert-rules', 'Alerts by rule', true);
+    var t2 = table(['Rule', 'Alerts', 'Sessions', 'Worst'], byRule.map(function (r) {
+      return el('tr', null, [el('td', { text: r.rule }), numCell('alerts', r.n), numCell('sessions', Object.keys(r.sessions).length), el('td', null, [el('span', { class: 'badge ' + r.worst, text: r.worst })])]);
+    }), { id: 'table-alert-rules' });
+    var figs = [el('figure', null, [el('figcaption', { text: 'Most expensive sessions' }), c1.box,
+      el('p', { class: 'muted', text: 'Vermillion: alerts; orange: failed tools or errors; blue: clean. Click a bar for its page.' }), numbers('most expensive sessions', t1)])];
+    if (byRule.length) figs.push(el('figure', null, [el('figcaption', { text: 'Alerts by rule' }), c2.box, numbers('alerts by rule', t2)]));
+    return { el: el('section', null, [el('h2', { text: 'Which sessions went wrong' }), el('div', { class: 'grid2' }, figs)]),
+      later: function () {
+        if (top.length) draw(c1.canvas, {
+          type: 'bar',
+          data: { labels: top.map(function (x) { return short(x.id); }), datasets: [{ label: 'Cost', maxBarThickness: 22, data: top.map(function (x) { return x.cost_usd; }), backgroundColor: top.map(mark) }] },
+          options: { indexAxis: 'y', onClick: function (e, items) { var x = items.length && top[items[0].index]; if (x && x.detail) location.hash = 'session=' + encodeURIComponent(x.id); },
+            plugins: { legend: { display: false }, tooltip: { callbacks: { title: function (i) { return top[i[0].dataIndex].id; }, label: function (i) { var x = top[i.dataIndex]; return usd(x.cost_usd) + ', ' + what(x); } } } },
+            scales: { x: { beginAtZero: true, ticks: { callback: function (v) { return usd(v); } } }, y: { ticks: { autoSkip: false, font: { family: 'monospace' } } } } }
+        });
+        if (byRule.length) draw(c2.canvas, {
+          type: 'bar',
+          data: { labels: byRule.map(function (r) { return r.rule; }), datasets: [{ label: 'Alerts', maxBarThickness: 22, data: byRule.map(function (r) { return r.n; }),
+            backgroundColor: byRule.map(function (r) { return r.worst === 'critical' ? PALETTE[5] : r.worst === 'warning' ? PALETTE[1] : PALETTE[0]; }) }] },
+          options: { indexAxis: 'y', plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } } }
+        });
+      } };
+  }
   function sessionLink(id, has) {
     return has ? el('a', { href: sessionHref(id), class: 'id', text: id }) : el('span', { class: 'id', text: id });
   }
@@ -285,10 +326,11 @@
   }
   function overview() {
     var main = document.getElementById('overview');
-    var time = overTime(), bd = breakdowns();
-    [cards()].concat(banners(), [alertsTable(), time.el, modelsTable(), bd.el]).forEach(function (s) { main.appendChild(s); });
+    var time = overTime(), bd = breakdowns(), tr = trouble();
+    [cards()].concat(banners(), [tr.el, time.el, modelsTable(), bd.el, alertsTable()]).forEach(function (s) { main.appendChild(s); });
     // Charts first: each measures its box, which lays out the page; the big session table
     // comes after, so that it is laid out once.
+    tr.later();
     time.later();
     bd.later();
     performance.mark('agentobs:charts');
@@ -345,6 +387,11 @@
       fact('Harness', row.harness); fact('Root session', row.parent);
       fact('Tools', row.tools + ' calls, ' + row.failures + ' failed');
     }
+    var count = function (f) { return d.entries.filter(f).length; };
+    fact('Model requests', count(function (e) { return e.k === 'request'; }) + ', ' + count(function (e) { return e.k === 'attempt' && e.attempt > 0; }) + ' retries');
+    fact('Approvals', count(function (e) { return e.k === 'decision'; }) + ' decisions, ' + count(function (e) { return e.k === 'guardian'; }) + ' guardian verdicts');
+    fact('Compactions', count(function (e) { return e.k === 'compaction'; }));
+    fact('Errors', count(function (e) { return e.k === 'error'; }));
     Object.keys(d.settings).forEach(function (k) { fact(k[0].toUpperCase() + k.slice(1), d.settings[k]); });
     var t0 = d.entries.length ? d.entries[0].t : 0, t1 = d.entries.length ? d.entries[d.entries.length - 1].t : 0;
     fact('Started', when(t0)); fact('Span', ms(t1 - t0));
