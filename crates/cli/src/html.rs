@@ -156,14 +156,20 @@ pub fn run(r: HtmlRun<'_>) -> u8 {
         html.top_n,
         per_session.keys().map(String::as_str),
     );
-    let details = read_details(
-        &files,
-        &picked,
-        &tallies,
-        &opts,
+    // Forks and sub-agents show on their root's page too.
+    let parents: HashMap<String, String> = overview
+        .sessions
+        .iter()
+        .filter_map(|s| Some((s.id.clone(), s.parent.clone()?)))
+        .collect();
+    let sink = DetailSink::new(
+        picked,
         book.clone(),
-        r.default_tier,
-    );
+        r.default_tier.unwrap_or_default(),
+        html.max_entries,
+    )
+    .with_children(parents.clone());
+    let details = read_details(&files, sink, &parents, &tallies, &opts);
     let tz = opts.timezone.iana_name().map(str::to_owned);
     let page = Page::new(&report, overview, alerts, details, &html)
         .with_price_book(&book)
@@ -197,19 +203,20 @@ pub fn run(r: HtmlRun<'_>) -> u8 {
     }
 }
 
-/// Reads again only the files of the `picked` sessions, for their pages.
+/// Reads again only the files of the chosen sessions (and of their children), for their
+/// pages.
 fn read_details(
     files: &[RolloutFile],
-    picked: &BTreeSet<String>,
+    sink: DetailSink,
+    parents: &HashMap<String, String>,
     tallies: &Tallies,
     opts: &ReportOptions,
-    book: PriceBook,
-    tier: Option<ServiceTier>,
 ) -> std::collections::BTreeMap<String, agentobs_report::html::SessionDetail> {
-    let wanted_files: BTreeSet<&str> = picked
+    let wanted_files: BTreeSet<&str> = tallies
+        .threads
         .iter()
-        .filter_map(|id| tallies.threads.get(id))
-        .flat_map(|t| t.files.iter().map(|f| &**f))
+        .filter(|(id, _)| sink.wants(id) || parents.get(id.as_str()).is_some_and(|p| sink.wants(p)))
+        .flat_map(|(_, t)| t.files.iter().map(|f| &**f))
         .collect();
     let chosen: Vec<RolloutFile> = files
         .iter()
@@ -217,12 +224,7 @@ fn read_details(
         .cloned()
         .collect();
     let mut sink = InDates {
-        inner: DetailSink::new(
-            picked.clone(),
-            book,
-            tier.unwrap_or_default(),
-            HtmlOptions::default().max_entries,
-        ),
+        inner: sink,
         opts,
         warnings: 0,
     };

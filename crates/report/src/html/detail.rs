@@ -116,6 +116,9 @@ pub struct Entry {
     /// 1-based turn number, when inside a turn.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub turn: Option<u32>,
+    /// Index into [`SessionDetail::threads`] for an event of a fork or sub-agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<usize>,
     /// What happened.
     #[serde(flatten)]
     pub what: What,
@@ -298,6 +301,9 @@ fn what(event: &Event, book: &PriceBook, tier: ServiceTier) -> Option<What> {
 pub struct TurnSpan {
     /// 1-based turn number.
     pub n: u32,
+    /// Index into [`SessionDetail::threads`] for a turn of a fork or sub-agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<usize>,
     /// Start (Unix ms).
     pub start: i64,
     /// End (Unix ms).
@@ -324,6 +330,8 @@ pub struct SessionDetail {
     pub id: String,
     /// Files read, in order of first use.
     pub files: Vec<String>,
+    /// Forks and sub-agents whose events are on the page, in order of first event.
+    pub threads: Vec<String>,
     /// Approval policy, sandbox and reasoning effort at the start, when given.
     pub settings: BTreeMap<String, String>,
     /// The timeline, in the order read.
@@ -337,6 +345,16 @@ pub struct SessionDetail {
 }
 
 impl SessionDetail {
+    fn thread_index(&mut self, thread: &str) -> usize {
+        match self.threads.iter().position(|t| t == thread) {
+            Some(i) => i,
+            None => {
+                self.threads.push(thread.to_owned());
+                self.threads.len() - 1
+            }
+        }
+    }
+
     fn file_index(&mut self, path: &str) -> usize {
         match self.files.iter().position(|f| f == path) {
             Some(i) => i,
@@ -376,15 +394,21 @@ impl SessionDetail {
 }
 
 /// An [`EventSink`] that builds the [`SessionDetail`] of chosen threads.
+///
+/// A page can take in the events of other threads too ([`DetailSink::with_children`]: forks
+/// and sub-agents on their root's page, whose cost includes theirs); their entries and turns
+/// name the thread in [`SessionDetail::threads`].
 #[derive(Debug)]
 pub struct DetailSink {
     wanted: BTreeSet<String>,
+    parents: HashMap<String, String>,
     book: PriceBook,
     tier: ServiceTier,
     max_entries: usize,
     /// The pages so far, by thread key.
     pub sessions: BTreeMap<String, SessionDetail>,
-    open: HashMap<String, Option<usize>>,
+    /// The open turn of each (page, thread).
+    open: HashMap<(String, String), usize>,
 }
 
 impl DetailSink {
@@ -398,6 +422,7 @@ impl DetailSink {
     ) -> Self {
         DetailSink {
             wanted,
+            parents: HashMap::new(),
             book,
             tier,
             max_entries,
@@ -406,25 +431,37 @@ impl DetailSink {
         }
     }
 
-    /// The pages, by thread key.
-    pub fn finish(self) -> BTreeMap<String, SessionDetail> {
+    /// Also puts the events of each child thread (key) on the page of its root (value),
+    /// when the root is wanted.
+    pub fn with_children(mut self, parents: HashMap<String, String>) -> Self {
+        self.parents = parents;
+        self
+    }
+
+    /// True when `thread` gets a page.
+    pub fn wants(&self, thread: &str) -> bool {
+        self.wanted.contains(thread)
+    }
+
+    /// The pages, by thread key; each timeline in time order (a page that takes in other
+    /// threads reads them file after file).
+    pub fn finish(mut self) -> BTreeMap<String, SessionDetail> {
+        for d in self.sessions.values_mut() {
+            d.entries.sort_by_key(|e| e.t);
+        }
         self.sessions
     }
-}
 
-impl EventSink for DetailSink {
-    fn event(&mut self, event: &Event) -> ControlFlow<()> {
-        let Some(id) = event_thread(event).filter(|id| self.wanted.contains(id)) else {
-            return ControlFlow::Continue(());
-        };
+    fn add(&mut self, page: &str, thread: &str, event: &Event, what: What) {
         let d = self
             .sessions
-            .entry(id.clone())
+            .entry(page.to_owned())
             .or_insert_with(|| SessionDetail {
-                id: id.clone(),
+                id: page.to_owned(),
                 ..SessionDetail::default()
             });
-        if let EventKind::SessionStarted(s) = &event.kind {
+        let sub = (page != thread).then(|| d.thread_index(thread));
+        if let (EventKind::SessionStarted(s), None) = (&event.kind, sub) {
             for (k, v) in [
                 ("approval", &s.approval_policy),
                 ("sandbox", &s.sandbox_policy),
@@ -435,15 +472,13 @@ impl EventSink for DetailSink {
                 }
             }
         }
-        let Some(what) = what(event, &self.book, self.tier) else {
-            return ControlFlow::Continue(());
-        };
-        let open = self.open.entry(id).or_default();
+        let key = (page.to_owned(), thread.to_owned());
         let t = event.at.unix_millis();
         if matches!(what, What::TurnStart { .. }) {
             let n = u32::try_from(d.turns.len() + 1).unwrap_or(u32::MAX);
             d.turns.push(TurnSpan {
                 n,
+                sub,
                 start: t,
                 end: t,
                 requests: 0,
@@ -453,9 +488,9 @@ impl EventSink for DetailSink {
                 cost: 0.0,
                 error: None,
             });
-            *open = Some(d.turns.len() - 1);
+            self.open.insert(key.clone(), d.turns.len() - 1);
         }
-        let turn = open.and_then(|i| d.turns.get_mut(i));
+        let turn = self.open.get(&key).and_then(|i| d.turns.get_mut(*i));
         let turn_n = turn.as_ref().map(|s| s.n);
         if let Some(span) = turn {
             span.end = span.end.max(t);
@@ -481,11 +516,11 @@ impl EventSink for DetailSink {
             }
         }
         if matches!(what, What::TurnEnd { .. }) {
-            *open = None;
+            self.open.remove(&key);
         }
         if d.entries.len() >= self.max_entries {
             d.dropped += 1;
-            return ControlFlow::Continue(());
+            return;
         }
         let file = event.src.as_ref().map(|s| d.file_index(&s.path));
         d.entries.push(Entry {
@@ -493,9 +528,36 @@ impl EventSink for DetailSink {
             file,
             line: event.src.as_ref().map(|s| s.line),
             turn: turn_n,
+            sub,
             what,
             alerts: Vec::new(),
         });
+    }
+}
+
+impl EventSink for DetailSink {
+    fn event(&mut self, event: &Event) -> ControlFlow<()> {
+        let Some(id) = event_thread(event) else {
+            return ControlFlow::Continue(());
+        };
+        let own = self.wanted.contains(&id);
+        let root = self
+            .parents
+            .get(&id)
+            .filter(|r| self.wanted.contains(*r))
+            .cloned();
+        if !own && root.is_none() {
+            return ControlFlow::Continue(());
+        }
+        let Some(what) = what(event, &self.book, self.tier) else {
+            return ControlFlow::Continue(());
+        };
+        if let Some(root) = root {
+            self.add(&root, &id, event, what.clone());
+        }
+        if own {
+            self.add(&id, &id, event, what);
+        }
         ControlFlow::Continue(())
     }
 }
@@ -537,6 +599,55 @@ mod tests {
             ev(1_900, 5, EventKind::TurnCompleted(TurnCompleted::default())),
             ev(2_500, 6, EventKind::TurnStarted(TurnStarted::default())),
         ]
+    }
+
+    #[test]
+    fn a_root_page_takes_in_its_children() {
+        let child = |ms, line, kind| {
+            let mut e = ev(ms, line, kind);
+            let mut ctx = (*e.ctx).clone();
+            ctx.thread_id = Some("kid".into());
+            e.ctx = Arc::new(ctx);
+            e
+        };
+        let mut sink = DetailSink::new(
+            BTreeSet::from(["t1".to_owned(), "kid".to_owned()]),
+            PriceBook::embedded(),
+            ServiceTier::Standard,
+            100,
+        )
+        .with_children(HashMap::from([("kid".to_owned(), "t1".to_owned())]));
+        for e in events().into_iter().take(2).chain([
+            child(1_100, 1, EventKind::TurnStarted(TurnStarted::default())),
+            child(1_150, 2, tool(Some(true), Some(true))),
+        ]) {
+            let _ = sink.event(&e);
+        }
+        let pages = sink.finish();
+        let root = &pages["t1"];
+        assert_eq!(root.threads, ["kid"]);
+        assert_eq!(root.entries.len(), 4);
+        // In time order: the child's two entries (1,100 and 1,150 ms) before the request.
+        let subs: Vec<_> = root.entries.iter().map(|e| (e.t, e.sub)).collect();
+        assert_eq!(
+            subs,
+            [
+                (1_000, None),
+                (1_100, Some(0)),
+                (1_150, Some(0)),
+                (1_200, None)
+            ]
+        );
+        assert_eq!(root.entries[2].turn, Some(2), "the child's own turn");
+        assert_eq!(root.turns[1].sub, Some(0));
+        assert_eq!(
+            root.turns[0].tools, 0,
+            "the child's tool is not in the root's turn"
+        );
+        let kid = &pages["kid"];
+        assert!(kid.threads.is_empty());
+        assert_eq!(kid.entries.len(), 2);
+        assert_eq!(kid.entries[1].turn, Some(1));
     }
 
     #[test]

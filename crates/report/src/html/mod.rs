@@ -167,14 +167,29 @@ impl Page {
         mut details: BTreeMap<String, SessionDetail>,
         opts: &HtmlOptions,
     ) -> Page {
-        let mut by_session: HashMap<&str, Vec<AlertNote>> = HashMap::new();
+        let mut by_session: HashMap<&str, Vec<&AlertNote>> = HashMap::new();
         for a in &alerts {
             if let Some(s) = &a.session {
-                by_session.entry(s).or_default().push(a.clone());
+                by_session.entry(s).or_default().push(a);
             }
         }
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for s in &overview.sessions {
+            if let Some(p) = &s.parent {
+                children.entry(p).or_default().push(&s.id);
+            }
+        }
+        // A root's page shows its forks' and sub-agents' alerts too, as its table row counts
+        // them.
         for (id, d) in &mut details {
-            d.pin(by_session.remove(id.as_str()).unwrap_or_default());
+            let mut mine: Vec<AlertNote> = std::iter::once(id.as_str())
+                .chain(children.get(id.as_str()).into_iter().flatten().copied())
+                .filter_map(|t| by_session.get(t))
+                .flatten()
+                .map(|a| (*a).clone())
+                .collect();
+            mine.sort_by_key(|a| a.at_ms);
+            d.pin(mine);
         }
         for s in &mut overview.sessions {
             s.detail = details.contains_key(&s.id);

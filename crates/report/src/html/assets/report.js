@@ -396,6 +396,7 @@
     var t0 = d.entries.length ? d.entries[0].t : 0, t1 = d.entries.length ? d.entries[d.entries.length - 1].t : 0;
     fact('Started', when(t0)); fact('Span', ms(t1 - t0));
     fact('Files', d.files.join(', '));
+    d.threads.forEach(function (t, i) { fact('Thread ↳' + (i + 1), t); });
     main.appendChild(el('div', { class: 'facts', id: 'session-facts' }, facts));
     if (d.dropped) main.appendChild(el('p', { class: 'banner warn', text: int(d.dropped) + ' later events are not shown (the page keeps the first ' + int(d.entries.length) + ').' }));
     // Alerts, each linked to the event that raised it.
@@ -414,14 +415,14 @@
       var c = chartBox('chart-waterfall', 'Waterfall of the turns: start and end of each, in seconds from the session start');
       c.box.style.height = Math.min(1400, 80 + turns.length * 22) + 'px';
       var rows = turns.map(function (t) {
-        return el('tr', { class: t.error || t.failures ? 'failed' : null }, [numCell('n', t.n), el('td', { text: when(t.start) }), numCell('duration', t.end - t.start, ms(t.end - t.start)),
+        return el('tr', { class: t.error || t.failures ? 'failed' : null }, [numCell('n', t.n, t.n + (t.sub !== undefined ? ' ↳' + (t.sub + 1) : '')), el('td', { text: when(t.start) }), numCell('duration', t.end - t.start, ms(t.end - t.start)),
           numCell('requests', t.requests), numCell('tools', t.tools), numCell('failures', t.failures), numCell('tokens', t.tokens), numCell('cost', t.cost, usd(t.cost)), el('td', { text: t.error || '' })]);
       });
       main.appendChild(el('figure', null, [el('figcaption', { text: 'Turns (' + d.turns.length + (d.turns.length > turns.length ? ', first ' + turns.length + ' drawn' : '') + ')' }), c.box,
         numbers('turns', table(['#', 'Start', 'Duration', 'Requests', 'Tools', 'Failures', 'Tokens', 'Cost', 'Ended with'], rows, { id: 'turns-table' }))]));
       draw(c.canvas, {
         type: 'bar',
-        data: { labels: turns.map(function (t) { return 'Turn ' + t.n; }),
+        data: { labels: turns.map(function (t) { return 'Turn ' + t.n + (t.sub !== undefined ? ' ↳' + (t.sub + 1) : ''); }),
           datasets: [{ label: 'Turn', maxBarThickness: 18, minBarLength: 3, data: turns.map(function (t) { return [(t.start - t0) / 1000, Math.max((t.end - t0) / 1000, (t.start - t0) / 1000 + 0.05)]; }),
             backgroundColor: turns.map(function (t) { return t.error ? PALETTE[5] : t.failures ? PALETTE[1] : PALETTE[0]; }) }] },
         options: { indexAxis: 'y', plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (x) {
@@ -429,14 +430,16 @@
           return ms(t.end - t.start) + ', ' + t.requests + ' requests, ' + t.tools + ' tools (' + t.failures + ' failed), ' + int(t.tokens) + ' tokens, ' + usd(t.cost) + (t.error ? ', ' + t.error : '');
         } } } }, scales: { x: { title: { display: true, text: 'seconds from start' }, beginAtZero: true }, y: { ticks: { autoSkip: true } } } }
       });
-      main.appendChild(el('p', { class: 'muted', text: 'Blue: turn; orange: a tool call failed; vermillion: the turn failed or was aborted.' }));
+      main.appendChild(el('p', { class: 'muted', text: 'Blue: turn; orange: a tool call failed; vermillion: the turn failed or was aborted. ↳N: a turn of fork or sub-agent N (listed above).' }));
     }
     // The timeline.
     var body = d.entries.map(function (e, i) {
       var cls = [e.alerts && e.alerts.length ? 'alerted' : '', e.k === 'turn_start' ? 'turn' : '', (e.k === 'tool' && e.success === false) || e.k === 'error' ? 'failed' : ''].join(' ').trim();
       var badges = (e.alerts || []).map(function (a) { var n = d.alerts[a]; return el('span', { class: 'badge ' + n.severity, title: n.message, text: n.rule }); });
       return el('tr', { id: 'entry-' + i, tabindex: '-1', class: cls || null, 'data-kind': e.k }, [
-        numCell('offset', e.t - t0, '+' + ((e.t - t0) / 1000).toFixed(1) + ' s'), el('td', { text: e.turn || '' }), el('td', { text: KIND[e.k] || e.k }),
+        numCell('offset', e.t - t0, '+' + ((e.t - t0) / 1000).toFixed(1) + ' s'),
+        el('td', { title: e.sub !== undefined ? 'thread ' + d.threads[e.sub] : null, text: (e.turn || '') + (e.sub !== undefined ? ' ↳' + (e.sub + 1) : '') }),
+        el('td', { text: KIND[e.k] || e.k }),
         el('td', null, [describe(e)].concat(badges.length ? [' '].concat(badges) : [])),
         numCell('tokens', e.k === 'request' ? e.input + e.output : '', e.k === 'request' ? int(e.input + e.output) : ''),
         el('td', { class: 'num', text: e.k === 'request' ? usd(e.cost) : '' }),
