@@ -59,7 +59,8 @@ try {
       price_book: v('#price-book'),
       unpriced: (document.querySelector('#unpriced') || {}).textContent || null,
       models: [...document.querySelectorAll('#models-table tbody tr')].map((tr) => ({ model: tr.dataset.model, ...cells(tr) })),
-      session_rows: Number(document.querySelector('#session-rows').getAttribute('data-total')),
+      session_rows: document.querySelector('#session-rows') ? Number(document.querySelector('#session-rows').getAttribute('data-total')) : 0,
+      no_usage: !!document.querySelector('#no-usage'),
       session_rows_listed: document.querySelectorAll('#sessions-table tbody tr').length,
       session_pages: [...document.querySelectorAll('#sessions-table tbody a[href^="#session="]')].map((a) => a.textContent),
       alert_rows: document.querySelectorAll('#alerts-table tbody tr').length,
@@ -70,6 +71,7 @@ try {
   await page.screenshot({ path: join(shots, `${prefix}-overview.png`), fullPage: true });
   // The sorting and filtering of the session table.
   out.table = await page.evaluate(() => {
+    if (!document.querySelector('#sessions-table')) return null;
     const ids = () => [...document.querySelectorAll('#sessions-table tbody tr')].map((tr) => tr.dataset.session);
     const before = ids();
     document.querySelector('#sessions-table th[data-key="tools"] button').click();

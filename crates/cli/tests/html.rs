@@ -371,3 +371,27 @@ fn an_unwritable_page_is_an_error_naming_the_file() {
         "--html and --json exclude each other"
     );
 }
+
+#[test]
+fn an_empty_home_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let page = tmp.path().join("empty.html");
+    agentobs(
+        &[
+            "report",
+            home.to_str().unwrap(),
+            "--html",
+            page.to_str().unwrap(),
+        ],
+        &tmp.path().join("cache"),
+    );
+    assert_eq!(embedded(&page)["totals"]["sessions"], 0);
+    let Some(seen) = open(&page, "empty") else {
+        return;
+    };
+    assert_eq!(seen["console_errors"], serde_json::json!([]));
+    assert_eq!(seen["page_errors"], serde_json::json!([]));
+    assert_eq!(seen["overview"]["no_usage"], true);
+}

@@ -93,7 +93,7 @@
       options: {
         scales: {
           x: { stacked: true },
-          y: { stacked: true, beginAtZero: true, ticks: { callback: function (v) { return money ? usd(v) : compact(v); } } }
+          y: { stacked: true, beginAtZero: true, ticks: { precision: money ? undefined : 0, callback: function (v) { return money ? usd(v) : compact(v); } } }
         },
         plugins: {
           legend: { position: 'bottom', labels: { boxWidth: 12 } },
@@ -326,6 +326,11 @@
   }
   function overview() {
     var main = document.getElementById('overview');
+    if (!DATA.overview.sessions.length) {
+      [cards(), el('p', { class: 'banner warn', id: 'no-usage', text: 'No model usage in the input' + (DATA.meta.since || DATA.meta.until ? ' in the date range' : '') + ': no rollout with token counts was found.' })].concat(banners(), [alertsTable()])
+        .forEach(function (s) { main.appendChild(s); });
+      return;
+    }
     var time = overTime(), bd = breakdowns(), tr = trouble();
     [cards()].concat(banners(), [tr.el, time.el, modelsTable(), bd.el, alertsTable()]).forEach(function (s) { main.appendChild(s); });
     // Charts first: each measures its box, which lays out the page; the big session table
