@@ -363,6 +363,7 @@
     return e.k;
   }
   function outcome(e) {
+    if (e.k === 'tool' && e.blocked_by) return el('span', { class: 'flag', text: 'blocked, never ran' });
     if (e.k === 'tool') {
       var truth = e.success === true ? 'succeeded' : e.success === false ? 'failed' : 'unknown';
       if (e.claimed !== undefined && e.claimed !== null && e.success !== undefined && e.success !== null && e.claimed !== e.success) {
@@ -462,7 +463,9 @@
     var ov = document.getElementById('overview'), se = document.getElementById('session');
     if (m) {
       ov.hidden = true; se.hidden = false;
-      session(decodeURIComponent(m[1]));
+      var id;
+      try { id = decodeURIComponent(m[1]); } catch (err) { id = m[1]; }
+      session(id);
       window.scrollTo(0, 0);
     } else {
       se.hidden = true; ov.hidden = false;
