@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use agentobs_anomaly::{
     Alert, AlertReport, BaselineBuilder, Baselines, DEFAULT_MIN_SESSIONS, Engine, Policy, RuleSet,
@@ -115,26 +115,6 @@ pub fn run(args: CheckArgs) -> u8 {
         Ok(f) => f,
         Err(e) => return usage(CMD, e),
     };
-    let mut rules = match &args.rules {
-        Some(p) => match RuleSet::load(p) {
-            Ok(r) => r,
-            Err(e) => return usage(CMD, e),
-        },
-        None => RuleSet::default(),
-    };
-    if let Some(p) = &args.policy {
-        match Policy::load(p) {
-            Ok(policy) => rules = rules.with_policy(policy),
-            Err(e) => return usage(CMD, e),
-        }
-    }
-    let baselines = match &args.baseline {
-        Some(p) => match Baselines::load(p) {
-            Ok(b) => b,
-            Err(e) => return usage(CMD, e),
-        },
-        None => Baselines::none(),
-    };
     let dates = match args.dates.resolve() {
         Ok(d) => d,
         Err(e) => return usage(CMD, e),
@@ -147,15 +127,18 @@ pub fn run(args: CheckArgs) -> u8 {
         Ok(f) => f,
         Err(e) => return usage(CMD, e),
     };
-    let mut builder = Engine::builder()
-        .rules(rules)
-        .price_book(book)
-        .baselines(baselines);
-    if let Some(t) = tier {
-        builder = builder.default_tier(t);
-    }
+    let engine = match build_engine(
+        args.rules.as_deref(),
+        args.policy.as_deref(),
+        args.baseline.as_deref(),
+        book,
+        tier,
+    ) {
+        Ok(e) => e,
+        Err(e) => return usage(CMD, e),
+    };
     let mut sink = Reading {
-        inner: builder.build(),
+        inner: engine,
         dates,
         warnings: 0,
         lines: 0,
@@ -201,6 +184,37 @@ pub fn run(args: CheckArgs) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// The engine `check` runs: the rules file (or the default rules), the policy file over
+/// the rules file's, the baselines (or the rules' absolute limits); an error message for a
+/// file that cannot be read.
+pub(crate) fn build_engine(
+    rules: Option<&Path>,
+    policy: Option<&Path>,
+    baseline: Option<&Path>,
+    book: agentobs_cost::PriceBook,
+    tier: Option<agentobs_cost::ServiceTier>,
+) -> Result<Engine, String> {
+    let mut rules = match rules {
+        Some(p) => RuleSet::load(p).map_err(|e| e.to_string())?,
+        None => RuleSet::default(),
+    };
+    if let Some(p) = policy {
+        rules = rules.with_policy(Policy::load(p).map_err(|e| e.to_string())?);
+    }
+    let baselines = match baseline {
+        Some(p) => Baselines::load(p).map_err(|e| e.to_string())?,
+        None => Baselines::none(),
+    };
+    let mut builder = Engine::builder()
+        .rules(rules)
+        .price_book(book)
+        .baselines(baselines);
+    if let Some(t) = tier {
+        builder = builder.default_tier(t);
+    }
+    Ok(builder.build())
 }
 
 /// Alerts as a table: one line per alert, its evidence indented below.

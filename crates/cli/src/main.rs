@@ -6,6 +6,7 @@ mod events;
 mod export;
 mod gateway;
 mod hook;
+mod html;
 mod human;
 mod inputs;
 mod map;

@@ -48,6 +48,8 @@ pub struct ReportArgs {
     /// Skip (with a warning) lines longer than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     max_line_bytes: usize,
+    #[command(flatten)]
+    html: crate::html::HtmlArgs,
 }
 
 fn usage(msg: impl std::fmt::Display) -> u8 {
@@ -130,6 +132,22 @@ pub fn run(args: ReportArgs) -> u8 {
         .with_developer(developer)
         .with_task_rules(task_rules, &args.task_default)
         .with_transcripts(transcripts);
+    if let Some(path) = &args.html.html {
+        let files = match args.inputs.files() {
+            Ok(f) => f,
+            Err(e) => return usage(e),
+        };
+        let (args, roots) = (&args.html, &roots);
+        let run = crate::html::HtmlRun {
+            args,
+            path,
+            roots,
+            files,
+            opts,
+            default_tier,
+        };
+        return crate::html::run(run);
+    }
     let progress = Arc::new(AtomicUsize::new(0));
     let done = Arc::new(AtomicBool::new(false));
     // Progress on a terminal, for runs that take a while (nothing shows for quick ones).

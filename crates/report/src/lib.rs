@@ -7,6 +7,7 @@
 
 mod cache;
 mod facts;
+pub mod html;
 mod report;
 mod scan;
 mod transcripts;
