@@ -101,6 +101,118 @@ def floor(tmp: Path, n: int = 7) -> float:
     return statistics.median(walls)
 
 
+CLAUDE_FIELDS = ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens",
+                 "output_tokens"]
+
+
+def claude_ccusage_totals(doc: dict) -> dict:
+    """ccusage claude daily's totals in Anthropic's disjoint counts."""
+    t = doc["totals"]
+    return {
+        "input_tokens": t["inputTokens"],
+        "cache_creation_input_tokens": t["cacheCreationTokens"],
+        "cache_read_input_tokens": t["cacheReadTokens"],
+        "output_tokens": t["outputTokens"],
+        "cost_usd": t.get("totalCost", t.get("costUSD")),
+    }
+
+
+def claude_agentobs_totals(doc: dict) -> dict:
+    """agentobs's totals (Codex semantics: input includes cache reads and writes) made disjoint."""
+    t = doc["totals"]
+    return {
+        "input_tokens": t["input_tokens"] - t["cached_input_tokens"] - t["cache_write_input_tokens"],
+        "cache_creation_input_tokens": t["cache_write_input_tokens"],
+        "cache_read_input_tokens": t["cached_input_tokens"],
+        "output_tokens": t["output_tokens"],
+        "cost_usd": t.get("cost_usd"),
+    }
+
+
+def book_cost(expected: dict, book: Path) -> float:
+    """The ground truth priced with the embedded price book's rates, computed here."""
+    import tomllib
+
+    models = tomllib.loads(book.read_text())["models"]
+    total = 0.0
+    for per_model in expected["by_day_model"].values():
+        for model, e in per_model.items():
+            m = models[model]
+            write = m.get("cache_write", m["input"])
+            one_hour = m.get("cache_write_1h", write)
+            w1h = e["cache_creation_1h_input_tokens"]
+            total += (e["input_tokens"] * m["input"]
+                      + (e["cache_creation_input_tokens"] - w1h) * write
+                      + w1h * one_hour
+                      + e["cache_read_input_tokens"] * m.get("cached_input", m["input"])
+                      + e["output_tokens"] * m["output"]) / 1e6
+    return total
+
+
+def claude_main(a) -> int:
+    """`ccusage claude daily` against `agentobs report --harness claude` (both cold)."""
+    corpus = a.corpus.resolve()
+    expected = json.loads((corpus / "expected.json").read_text())
+    truth = {f: expected["totals"][f] for f in CLAUDE_FIELDS}
+    truth["cost_usd"] = book_cost(expected, a.price_book)
+    base = dict(os.environ, TZ="UTC", NO_COLOR="1", LC_ALL="C")
+    with tempfile.TemporaryDirectory(prefix="vs-ccusage-claude-") as d:
+        tmp = Path(d)
+        tools = [
+            Tool("ccusage", [a.ccusage, "claude", "daily", "--json", "--offline"],
+                 dict(base, CLAUDE_CONFIG_DIR=str(corpus)), claude_ccusage_totals),
+            Tool("agentobs cold",
+                 [a.agentobs, "report", "--harness", "claude", "--claude-home", str(corpus),
+                  "--by", "day", "--json", "--timezone", "UTC", "--no-cache"],
+                 dict(base, XDG_CACHE_HOME=str(tmp / "cache")), claude_agentobs_totals),
+        ]
+        print(f"corpus: {corpus} (Claude Code, {expected['files']} files, "
+              f"{expected['bytes'] / 2**20:.1f} MiB, {expected['totals']['requests']} requests)",
+              flush=True)
+        for t in tools:
+            t.run(tmp, record=False)
+        fl = floor(tmp)
+        for r in range(a.rounds):
+            for t in tools[r % 2:] + tools[:r % 2]:
+                t.run(tmp)
+            print(f"round {r + 1}/{a.rounds}: "
+                  + ", ".join(f"{t.name} {t.wall[-1] * 1000:.0f} ms" for t in tools), flush=True)
+    cc, cold = tools
+    med = {t.name: {"wall_s": statistics.median(t.wall), "rss_kb": statistics.median(t.rss_kb)}
+           for t in tools}
+    print(f"\nmedians of {a.rounds} rounds (alternating); floor: {fl * 1000:.1f} ms")
+    for t in tools:
+        print(f"{t.name:<16} {med[t.name]['wall_s'] * 1000:>9.1f} ms "
+              f"{med[t.name]['rss_kb'] / 1024:>8.1f} MB")
+    ratio = med[cc.name]["wall_s"] / med[cold.name]["wall_s"]
+    print(f"wall ccusage / agentobs cold     {ratio:6.2f}x\n")
+    cols = [("expected.json", truth), ("agentobs cold", cold.totals[0]), ("ccusage", cc.totals[0])]
+    notes = []
+    print(f"{'tokens':<30}" + "".join(f"{n:>17}" for n, _ in cols))
+    for f in CLAUDE_FIELDS:
+        row = [c[f] for _, c in cols]
+        print(f"{f:<30}" + "".join(f"{v:>17,}" for v in row)
+              + ("" if len(set(row)) == 1 else "  <-- MISMATCH"))
+        for name, c in cols[1:]:
+            if c[f] != truth[f]:
+                notes.append(f"MISMATCH: {name} {f} = {c[f]:,}, expected {truth[f]:,}")
+    print(f"{'cost_usd (price book)':<30}" + "".join(
+        f"{c['cost_usd']:>17.4f}" if c.get("cost_usd") is not None else f"{'null':>17}"
+        for _, c in cols))
+    if cold.totals[0]["cost_usd"] is None or abs(cold.totals[0]["cost_usd"] - truth["cost_usd"]) > 1e-6 * truth["cost_usd"]:
+        notes.append("MISMATCH: agentobs cost differs from the price book's")
+    print("* ccusage prices with its own embedded table")
+    for n in notes:
+        print(n)
+    if a.summary:
+        a.summary.parent.mkdir(parents=True, exist_ok=True)
+        a.summary.write_text(json.dumps({"corpus": str(corpus), "rounds": a.rounds,
+                                         "median": med, "ratio_wall": ratio,
+                                         "totals": {n: c for n, c in cols},
+                                         "mismatches": notes}, indent=2) + "\n")
+    return 1 if any("agentobs" in n for n in notes) else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", required=True, type=Path)
@@ -108,7 +220,12 @@ def main() -> int:
     ap.add_argument("--ccusage", required=True)
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--summary", type=Path, help="also write the figures here as JSON")
+    ap.add_argument("--harness", choices=["codex", "claude"], default="codex")
+    ap.add_argument("--price-book", type=Path, default=Path(__file__).resolve().parent.parent
+                    / "crates/cost/prices/snapshot.toml")
     a = ap.parse_args()
+    if a.harness == "claude":
+        return claude_main(a)
     corpus = a.corpus.resolve()
     expected = json.loads((corpus / "expected.json").read_text())
     truth = dict(expected["usage"])

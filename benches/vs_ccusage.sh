@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # agentobs vs ccusage on a synthetic Codex home, side by side.
 #
-#   benches/vs_ccusage.sh [--quick] [--rounds N]
+#   benches/vs_ccusage.sh [--quick] [--rounds N] [--harness codex|claude]
 #
 # From a clean clone: builds agentobs and agentobs-corpus (release), generates the corpus if
 # absent (200 MiB / 2000 files with traps, fixed seed; --quick: 20 MiB / 200 files), installs
@@ -10,7 +10,9 @@
 #   agentobs report --json --no-cache --timezone UTC      (cold)
 #   agentobs report --json --timezone UTC                 (cached: private cache, pre-warmed)
 # alternating, under /usr/bin/time, and prints medians, ratios and token totals next to the
-# corpus's expected.json (benches/vs_ccusage.py does the measuring).
+# corpus's expected.json (benches/vs_ccusage.py does the measuring). With --harness claude:
+# a synthetic Claude Code home (same sizes), `ccusage claude daily --json --offline` against
+# `agentobs report --harness claude --no-cache`, and cost against the price book.
 #
 # Environment: CORPUS (corpus dir), CCUSAGE_DIR (npm prefix for ccusage), ROUNDS,
 # CARGO_TARGET_DIR. Network: cargo and npm only (to build and install); the runs are offline.
@@ -23,12 +25,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 quick=0
+harness=codex
 rounds="${ROUNDS:-7}"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --rounds) rounds="${2:?--rounds needs a value}"; shift ;;
         --rounds=*) rounds="${1#--rounds=}" ;;
+        --harness) harness="${2:?--harness needs a value}"; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "vs_ccusage.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -37,10 +41,15 @@ done
 
 target="${CARGO_TARGET_DIR:-target}"
 seed=20251125
+case "$harness" in
+    codex) suffix="" gen=(--traps) ;;
+    claude) suffix="-claude" gen=(--harness claude) ;;
+    *) echo "vs_ccusage.sh: --harness codex or claude" >&2; exit 2 ;;
+esac
 if [ "$quick" = 1 ]; then
-    size_mb=20 files=200 corpus="${CORPUS:-$target/bench-corpus-quick}"
+    size_mb=20 files=200 corpus="${CORPUS:-$target/bench-corpus-quick$suffix}"
 else
-    size_mb=200 files=2000 corpus="${CORPUS:-$target/bench-corpus}"
+    size_mb=200 files=2000 corpus="${CORPUS:-$target/bench-corpus$suffix}"
 fi
 ccusage_version=20.0.24
 ccusage_dir="${CCUSAGE_DIR:-$target/ccusage}"
@@ -64,7 +73,7 @@ if [ ! -f "$corpus/expected.json" ]; then
     partial="$corpus.partial"
     rm -rf "$partial"
     "$target/release/agentobs-corpus" --out "$partial" --size-mb "$size_mb" --files "$files" \
-        --seed "$seed" --traps
+        --seed "$seed" "${gen[@]}"
     rm -rf "$corpus"
     mv "$partial" "$corpus"
 else
@@ -90,6 +99,6 @@ fi
 echo "== $("$ccusage" --version), $("$agentobs" --version 2>/dev/null || echo agentobs)"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //'), $(uname -sr)"
 
-summary="$target/vs_ccusage-$([ "$quick" = 1 ] && echo quick || echo full).json"
+summary="$target/vs_ccusage$suffix-$([ "$quick" = 1 ] && echo quick || echo full).json"
 exec python3 "$root/benches/vs_ccusage.py" --corpus "$corpus" --agentobs "$agentobs" \
-    --ccusage "$ccusage" --rounds "$rounds" --summary "$summary"
+    --ccusage "$ccusage" --rounds "$rounds" --summary "$summary" --harness "$harness"

@@ -68,10 +68,20 @@ fn summarize(
     }
 }
 
-/// Reads every transcript, in the order given, into `(file, summary)`. Claude transcripts are
-/// read in order with one shared [`agentobs_claude::SeenRequests`] (a session copied by
-/// `--resume` or `--continue` bills once, in the first file that has it); Gemini logs are read
-/// in parallel. `progress` is bumped once per file.
+/// The project folder of a Claude transcript: the folder under `projects/` it is in (a
+/// sub-agent's file is two levels further down, under `<session>/subagents/`).
+fn claude_project(path: &Path) -> &Path {
+    path.ancestors()
+        .skip(1)
+        .find(|a| a.parent().and_then(Path::file_name).is_some_and(|n| n == "projects"))
+        // Not under a `projects/` folder: the file's own folder.
+        .unwrap_or_else(|| path.parent().unwrap_or(path))
+}
+
+/// Reads every transcript into `(file, summary)`, in the order given. Claude transcripts of
+/// one project folder are read in order with one shared [`agentobs_claude::SeenRequests`] (a
+/// session copied by `--resume` or `--continue` bills once, in the first file that has it);
+/// project folders and Gemini logs are read in parallel. `progress` is bumped once per file.
 pub fn scan_transcripts(
     files: &[Transcript],
     max_line_bytes: usize,
@@ -83,25 +93,37 @@ pub fn scan_transcripts(
     let gemini_opts = agentobs_gemini::ReadOptions::default()
         .with_content(true)
         .with_max_line_bytes(max_line_bytes);
+    // Claude Code keeps a session, its `--resume` copies and its sub-agents under one project
+    // folder (`projects/<dash-encoded cwd>/`), so responses repeat only within a folder:
+    // folders are read in parallel, each in order with its own `SeenRequests`.
+    let mut projects: std::collections::BTreeMap<&Path, Vec<(usize, &Path)>> =
+        std::collections::BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        if let Transcript::Claude(p) = f {
+            projects.entry(claude_project(p)).or_default().push((i, p));
+        }
+    }
+    let projects: Vec<Vec<(usize, &Path)>> = projects.into_values().collect();
     let (claude, gemini) = rayon::join(
         || {
-            let mut seen = agentobs_claude::SeenRequests::default();
-            files
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| match f {
-                    Transcript::Claude(p) => Some((i, p)),
-                    Transcript::Gemini(_) => None,
-                })
-                .map(|(i, p)| {
-                    let s = summarize(p, |sink| {
-                        let mut r = agentobs_claude::TranscriptReader::open(p, claude_opts.clone())
-                            .map_err(|e| e.source.to_string())?;
-                        let _ = r.feed_with(&mut seen, sink);
-                        Ok(())
-                    });
-                    progress.fetch_add(1, Ordering::Relaxed);
-                    (i, s)
+            projects
+                .par_iter()
+                .flat_map_iter(|group| {
+                    let mut seen = agentobs_claude::SeenRequests::default();
+                    group
+                        .iter()
+                        .map(|&(i, p)| {
+                            let s = summarize(p, |sink| {
+                                let mut r =
+                                    agentobs_claude::TranscriptReader::open(p, claude_opts.clone())
+                                        .map_err(|e| e.source.to_string())?;
+                                let _ = r.feed_with(&mut seen, sink);
+                                Ok(())
+                            });
+                            progress.fetch_add(1, Ordering::Relaxed);
+                            (i, s)
+                        })
+                        .collect::<Vec<_>>()
                 })
                 .collect::<Vec<_>>()
         },
@@ -131,4 +153,24 @@ pub fn scan_transcripts(
     out.into_iter()
         .filter_map(|(i, s)| files.get(i).map(|f| (f.clone(), s)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sessions_files_and_its_sub_agents_share_one_project() {
+        let main = Path::new("/h/.claude/projects/-w-a/s1.jsonl");
+        let copy = Path::new("/h/.claude/projects/-w-a/s2.jsonl");
+        let sub = Path::new("/h/.claude/projects/-w-a/s1/subagents/agent-x.jsonl");
+        let other = Path::new("/h/.claude/projects/-w-b/s3.jsonl");
+        let loose = Path::new("/tmp/t/s4.jsonl");
+        let p = Path::new("/h/.claude/projects/-w-a");
+        assert_eq!(claude_project(main), p);
+        assert_eq!(claude_project(copy), p);
+        assert_eq!(claude_project(sub), p);
+        assert_eq!(claude_project(other), Path::new("/h/.claude/projects/-w-b"));
+        assert_eq!(claude_project(loose), Path::new("/tmp/t"));
+    }
 }
