@@ -47,6 +47,7 @@ mod grpc;
 mod http;
 mod ingest;
 mod passthrough;
+mod route;
 mod stats;
 mod worker;
 

@@ -40,16 +40,6 @@ impl<'a> Attrs<'a> {
         }
     }
 
-    /// A number, given as an integer, a double or its text (`None` when it is not one).
-    pub(super) fn f64(&self, key: &str) -> Option<f64> {
-        match self.value(key)? {
-            Value::IntValue(i) => Some(*i as f64),
-            Value::DoubleValue(f) => Some(*f),
-            Value::StringValue(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-
     /// A boolean, given as a boolean or as `true` / `false` in any case.
     pub(super) fn bool(&self, key: &str) -> Option<bool> {
         match self.value(key)? {
@@ -97,7 +87,6 @@ mod tests {
         assert!(a.u64("neg").is_err());
         assert!(a.u64("c").is_err());
         assert_eq!(a.bool("b"), Some(true));
-        assert_eq!(a.f64("c"), Some(0.5));
         assert_eq!(
             nanos_to_millis(1_795_596_502_262_000_000),
             Some(1_795_596_502_262)
