@@ -234,3 +234,15 @@ fn sessions_are_bounded_and_recognised() {
     assert!(is_claude(None, "com.anthropic.claude_code.events"));
     assert!(!is_claude(Some("codex_exec"), "codex_otel"));
 }
+
+#[test]
+fn protobuf_bodies_decode_as_their_json_does() {
+    use prost::Message as _;
+    let json = parse_logs(&body("tool", "logs"), Encoding::Json).unwrap();
+    let pb = parse_logs(&json.encode_to_vec(), Encoding::Protobuf).unwrap();
+    let (mut a, mut b) = (Collect::default(), Collect::default());
+    OtlpDecoder::new().logs(&json, &mut a);
+    OtlpDecoder::new().logs(&pb, &mut b);
+    assert_eq!(a.events.len(), 5);
+    assert_eq!(a.events, b.events);
+}
