@@ -207,24 +207,19 @@ impl OtlpDecoder {
                     None => break,
                 }
             }
+            self.order.push_back(id.to_owned());
+        }
+        self.sessions.entry(id.to_owned()).or_insert_with(|| {
             let mut ctx = SessionContext::new(Harness::ClaudeCode);
             ctx.model_provider = Some("anthropic".into());
             ctx.session_id = (!id.is_empty()).then(|| id.to_owned());
             ctx.thread_id.clone_from(&ctx.session_id);
             ctx.app_version = version.map(str::to_owned);
-            self.order.push_back(id.to_owned());
-            self.sessions.insert(
-                id.to_owned(),
-                Session {
-                    ctx: Arc::new(ctx),
-                    tally: SessionTally::default(),
-                },
-            );
-        }
-        // Just inserted when absent.
-        self.sessions
-            .get_mut(id)
-            .unwrap_or_else(|| unreachable!("session {id} was inserted"))
+            Session {
+                ctx: Arc::new(ctx),
+                tally: SessionTally::default(),
+            }
+        })
     }
 }
 
