@@ -431,6 +431,34 @@ def codex_otlp(out: Path, cap: int | None) -> int:
     return c.count
 
 
+def harness_otlp(target: str, crate: str, pattern: bytes):
+    """First byte as for codex_otlp; bodies: the captures kept beside the crate's tests."""
+    def build(out: Path, cap: int | None) -> int:
+        import gzip
+        c = Corpus(out, target, cap)
+        crafted = []
+        for p in sorted((FIXTURES.parent.parent / "crates" / crate / "tests/fixtures").glob("otlp-*/*/otlp/*.json.gz")):
+            signal = next(s for s in ("logs", "traces", "metrics") if f"-{s}" in p.name)
+            head = OTLP_HEAD[signal]
+            body = json.loads(gzip.decompress(p.read_bytes()))
+            for x in otlp_slices(signal, body, 2):
+                x = json.dumps(x, separators=(",", ":")).encode()
+                if re.search(pattern, x):
+                    crafted.append((head, x))
+        crafted.sort(key=lambda hx: len(hx[1]))
+        for head, x in crafted if cap is None else crafted[:12]:
+            c.add(bytes([head + 3]) + x)
+        for head, x in crafted[:3]:
+            t = x.decode()
+            c.add(bytes([head + 3]) + x[: len(x) // 2])
+            c.add(bytes([head + 3]) + re.sub(r'"stringValue":"(\d+)"', r'"stringValue":"-\1"', t).encode())
+            c.add(bytes([head + 3]) + re.sub(r'"intValue":"?\d+"?', '"intValue":"99999999999999999999"', t).encode())
+        for head in range(6):
+            c.add(bytes([head]) + b"{}")
+        return c.count
+    return build
+
+
 def anomaly_inputs(out: Path, cap: int | None) -> int:
     c = Corpus(out, "anomaly_inputs", cap)
     c.add_many(ANOMALY_SEEDS)
@@ -451,6 +479,8 @@ def main() -> int:
         ("codex_log_event", codex_log_event),
         ("anomaly_inputs", anomaly_inputs),
         ("codex_otlp", codex_otlp),
+        ("claude_otlp", harness_otlp("claude_otlp", "claude", rb"claude_code\.")),
+        ("gemini_otlp", harness_otlp("gemini_otlp", "gemini", rb"gemini_cli\.|llm_call")),
     ]
     if not args.no_cache:
         targets.append(("cache_index", cache_index))

@@ -718,3 +718,201 @@ fn fnv1a(bytes: &[u8]) -> u64 {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
+
+/// The gzipped captures of a Claude Code or Gemini CLI run, kept beside the crate that reads
+/// them: (signal path, gzipped JSON body), in arrival order.
+fn harness_captures(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("otlp"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let signal = ["logs", "traces", "metrics"]
+                .into_iter()
+                .find(|s| name.contains(s))
+                .unwrap();
+            (format!("/v1/{signal}"), std::fs::read(p).unwrap())
+        })
+        .collect()
+}
+
+/// Per (conversation, model), the usage on the chat spans of `requests`.
+fn chat_usage_by_model(
+    requests: &[ExportTraceServiceRequest],
+) -> BTreeMap<(String, String), Usage> {
+    let mut out: BTreeMap<(String, String), Usage> = BTreeMap::new();
+    for span in requests
+        .iter()
+        .flat_map(|r| &r.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+    {
+        let a = &span.attributes;
+        if str_of(a, "gen_ai.operation.name") != Some("chat")
+            || !a.iter().any(|k| k.key == "gen_ai.usage.input_tokens")
+        {
+            continue;
+        }
+        let conv = str_of(a, "gen_ai.conversation.id").unwrap_or("").to_owned();
+        let model = str_of(a, "gen_ai.request.model")
+            .or_else(|| str_of(a, "gen_ai.response.model"))
+            .unwrap_or("")
+            .to_owned();
+        let u = out.entry((conv, model)).or_default();
+        u.requests += 1;
+        u.input += int_of(a, "gen_ai.usage.input_tokens").unwrap_or(0);
+        u.output += int_of(a, "gen_ai.usage.output_tokens").unwrap_or(0);
+        u.cached += int_of(a, "gen_ai.usage.cache_read.input_tokens").unwrap_or(0);
+        u.cost_usd += f64_of(a, "agentobs.cost.usd").expect("a priced chat span");
+    }
+    out
+}
+
+/// A transcript's events mapped as the gateway maps its own (genai, priced): usage per
+/// model, whatever conversation id the transcript gives.
+fn expected_by_model(
+    feed: impl FnOnce(&mut dyn agentobs::schema::EventSink),
+) -> BTreeMap<String, Usage> {
+    let store = agentobs::export::sinks::SharedSignals::new();
+    let mut mapper = Mapper::new(GenAi::v1_41(), store.clone()).with_pricer(pricer());
+    feed(&mut mapper);
+    let _ = mapper.finish();
+    let spans = store.take().spans;
+    chat_usage_by_model(&[agentobs::export::otlp::trace_request(&spans)])
+        .into_iter()
+        .map(|((_, model), u)| (model, u))
+        .collect()
+}
+
+#[test]
+fn claude_code_and_gemini_cli_otlp_arrive_as_genai_with_the_transcripts_tokens_and_cost() {
+    let claude_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/claude/tests/fixtures/otlp-2.1.197/tool");
+    let gemini_dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gemini/tests/fixtures/otlp-0.61.0/tool");
+    const CLAUDE_SESSION: &str = "007945b9-41d9-4d9d-87c9-2aa48725e912";
+    const GEMINI_SESSION: &str = "578366f4-44cd-4b63-a7cb-664be5662f61";
+
+    let upstream = Receiver::start();
+    let gw = gateway(
+        &config_for(&upstream.url(), Transport::HttpProtobuf),
+        8192,
+        |b| b,
+    );
+    // Both harnesses, and a Codex run, into one gateway: gzipped OTLP/JSON as captured.
+    for (path, body) in harness_captures(&claude_dir)
+        .into_iter()
+        .chain(harness_captures(&gemini_dir))
+    {
+        assert_eq!(
+            post(&gw, &path, "application/json", true, body).status(),
+            200,
+            "{path}"
+        );
+    }
+    for (path, file) in captures("codex-0.171/plain") {
+        let body = std::fs::read(file).unwrap();
+        assert_eq!(
+            post(&gw, &path, "application/json", false, body).status(),
+            200
+        );
+    }
+    // A Claude Code request with a damaged record is taken (the record is a warning); one
+    // that is no OTLP at all is refused, and nothing panics.
+    let damaged = br#"{"resourceLogs":[{"resource":{"attributes":[
+        {"key":"service.name","value":{"stringValue":"claude-code"}}]},"scopeLogs":[{
+        "logRecords":[{"attributes":[
+        {"key":"event.name","value":{"stringValue":"api_request"}},
+        {"key":"session.id","value":{"stringValue":"damaged"}},
+        {"key":"input_tokens","value":{"stringValue":"lots"}}]}]}]}]}"#;
+    let r = post(&gw, "/v1/logs", "application/json", false, damaged.to_vec());
+    assert_eq!(r.status(), 200);
+    let mut cut = harness_captures(&gemini_dir)[0].1.clone();
+    cut.truncate(cut.len() / 2);
+    let r = post(&gw, "/v1/logs", "application/json", true, cut);
+    assert_eq!(r.status(), 400);
+    let r = post(
+        &gw,
+        "/v1/metrics",
+        "application/json",
+        false,
+        br#"{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"gemini-cli"}}]},"scopeMetrics":"no"}]}"#.to_vec(),
+    );
+    assert_eq!(r.status(), 400);
+
+    let report = gw.shutdown(Duration::from_secs(20));
+    assert!(report.complete, "{report:?}");
+    assert_eq!(report.stats.bad_records, 1, "{:?}", report.stats);
+    assert_eq!(report.stats.rejected_bad, 2, "{:?}", report.stats);
+    assert_eq!(report.stats.open_sessions, 0);
+    let got = chat_usage_by_model(&upstream_traces(&upstream));
+
+    // Claude Code: every request of the transcript, with its tokens and price.
+    let want = expected_by_model(|sink| {
+        let _ = agentobs_claude::TranscriptReader::open(
+            &claude_dir.join("transcript.jsonl"),
+            agentobs_claude::ReadOptions::default(),
+        )
+        .unwrap()
+        .feed(sink);
+    });
+    assert_eq!(want.keys().collect::<Vec<_>>(), ["claude-opus-4-8"]);
+    let have = &got[&(CLAUDE_SESSION.to_owned(), "claude-opus-4-8".to_owned())];
+    let w = &want["claude-opus-4-8"];
+    assert_eq!(
+        (have.requests, have.input, have.output, have.cached),
+        (2, 4200 + 3230, 85, 3000)
+    );
+    assert_eq!(
+        (have.requests, have.input, have.output, have.cached),
+        (w.requests, w.input, w.output, w.cached)
+    );
+    assert!(have.cost_usd > 0.0);
+    assert!(
+        (have.cost_usd - w.cost_usd).abs() < 1e-9,
+        "{} != {}",
+        have.cost_usd,
+        w.cost_usd
+    );
+
+    // Gemini CLI: the chat log's requests, plus the router's call, which only OTLP reports.
+    let want = expected_by_model(|sink| {
+        let _ = agentobs_gemini::ChatReader::open(
+            &gemini_dir.join("transcript.jsonl"),
+            agentobs_gemini::ReadOptions::default(),
+        )
+        .unwrap()
+        .feed(sink);
+    });
+    let have = &got[&(GEMINI_SESSION.to_owned(), "gemini-3.8-flash".to_owned())];
+    let w = &want["gemini-3.8-flash"];
+    assert_eq!(
+        (have.requests, have.input, have.output, have.cached),
+        (2, 5200 + 5400, 60, 4096 + 5120)
+    );
+    assert_eq!(
+        (have.requests, have.input, have.output, have.cached),
+        (w.requests, w.input, w.output, w.cached)
+    );
+    assert!(
+        (have.cost_usd - w.cost_usd).abs() < 1e-9,
+        "{} != {}",
+        have.cost_usd,
+        w.cost_usd
+    );
+    let router = &got[&(
+        GEMINI_SESSION.to_owned(),
+        "gemini-3.5-flash-lite".to_owned(),
+    )];
+    assert_eq!((router.requests, router.input, router.output), (1, 300, 12));
+    assert!(router.cost_usd > 0.0);
+    // The Codex run is decoded beside them, as before.
+    assert!(
+        got.keys()
+            .any(|(conv, _)| conv != CLAUDE_SESSION && conv != GEMINI_SESSION && !conv.is_empty())
+    );
+}

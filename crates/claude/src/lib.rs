@@ -33,6 +33,8 @@
 
 mod discover;
 mod line;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod reader;
 
 pub use discover::{DiscoverError, TranscriptFile, default_homes, discover, discover_in};

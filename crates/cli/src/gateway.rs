@@ -1,4 +1,5 @@
-//! `agentobs gateway`: an OTLP receiver Codex exports to; its signals decoded, priced,
+//! `agentobs gateway`: an OTLP receiver Codex, Claude Code and Gemini CLI export to; their
+//! signals decoded, priced,
 //! checked and forwarded upstream in a dialect.
 
 use std::net::{SocketAddr, ToSocketAddrs};

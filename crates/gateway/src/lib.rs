@@ -1,10 +1,11 @@
 //! An OTLP receiver for coding agents' own telemetry.
 //!
-//! Codex (and any harness that exports the same `codex.*` signals) sends its OTLP logs,
-//! metrics and traces here, over OTLP/HTTP (`/v1/logs`, `/v1/metrics`, `/v1/traces`;
+//! Codex (and any harness that exports the same `codex.*` signals), Claude Code and Gemini
+//! CLI send their OTLP logs, metrics and traces here, over OTLP/HTTP (`/v1/logs`, `/v1/metrics`, `/v1/traces`;
 //! protobuf or JSON; gzip bodies) or OTLP/gRPC. Each request is parsed on the receiving
 //! task, put on a bounded queue, and decoded by one thread into the typed event stream
-//! (`agentobs_codex::otlp`); the events go through the anomaly engine when one is given
+//! (`agentobs_codex::otlp`, `agentobs_claude::otlp` or `agentobs_gemini::otlp`, chosen per
+//! resource by its `service.name`, scope names or record names); the events go through the anomaly engine when one is given
 //! (its alerts become events of their sessions) and into an export [`Pipeline`] — typically
 //! an `OtlpSink` that maps them to a dialect, prices each request and sends them upstream.
 //!
@@ -47,6 +48,7 @@ mod grpc;
 mod http;
 mod ingest;
 mod passthrough;
+mod route;
 mod stats;
 mod worker;
 

@@ -14,8 +14,15 @@ use agentobs_codex::otlp::{DecodeSummary, OtlpDecoder};
 use agentobs_export::pipeline::Pipeline;
 use agentobs_schema::{Event, EventKind, EventSink, SessionContext, SourceEnd, Warning};
 
+use agentobs_claude::otlp as claude;
+use agentobs_codex::otlp::{
+    ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest,
+};
+use agentobs_gemini::otlp as gemini;
+
 use crate::ingest::{Ingest, Payload};
 use crate::passthrough;
+use crate::route::{self, Source};
 use crate::stats::{self, Counters};
 
 /// What the decoder thread needs.
@@ -50,7 +57,7 @@ impl Worker {
             capacity,
             passthrough,
         } = self;
-        let mut decoder = OtlpDecoder::new(decode);
+        let mut decoder = Decoders::new(decode);
         let forward = Forward {
             pipeline: &pipeline,
             counters: &counters,
@@ -66,7 +73,7 @@ impl Worker {
             match rx.recv_timeout(tick) {
                 Ok(payload) => {
                     ingest.taken();
-                    let summary = decode_one(&mut decoder, &payload, &mut tap);
+                    let summary = decoder.decode(&payload, &mut tap);
                     stats::add(&counters.decoded_events, summary.events);
                     stats::add(&counters.skipped_records, summary.skipped);
                     stats::add(&counters.bad_records, summary.bad);
@@ -107,16 +114,91 @@ impl Worker {
     }
 }
 
-fn decode_one(
-    decoder: &mut OtlpDecoder,
-    payload: &Payload,
-    sink: &mut dyn EventSink,
-) -> DecodeSummary {
-    match payload {
-        Payload::Logs(r) => decoder.logs(r, sink),
-        Payload::Metrics(r) => decoder.metrics(r, sink),
-        Payload::Traces(r) => decoder.traces(r, sink),
+/// One decoder per harness, each request's resources routed to theirs
+/// ([`route`](crate::route)).
+struct Decoders {
+    codex: OtlpDecoder,
+    claude: claude::OtlpDecoder,
+    gemini: gemini::OtlpDecoder,
+}
+
+impl Decoders {
+    fn new(options: DecodeOptions) -> Self {
+        let content = options.include_content;
+        Decoders {
+            codex: OtlpDecoder::new(options),
+            claude: claude::OtlpDecoder::new().with_content(content),
+            gemini: gemini::OtlpDecoder::new().with_content(content),
+        }
     }
+
+    fn decode(&mut self, payload: &Payload, sink: &mut dyn EventSink) -> DecodeSummary {
+        match payload {
+            Payload::Logs(r) => match route::logs(r) {
+                Ok(source) => self.logs(source, r, sink),
+                Err(parts) => sum(parts.iter().map(|(s, r)| self.logs(*s, r, sink))),
+            },
+            Payload::Metrics(r) => match route::metrics(r) {
+                Ok(source) => self.metrics(source, r, sink),
+                Err(parts) => sum(parts.iter().map(|(s, r)| self.metrics(*s, r, sink))),
+            },
+            Payload::Traces(r) => match route::traces(r) {
+                Ok(source) => self.traces(source, r, sink),
+                Err(parts) => sum(parts.iter().map(|(s, r)| self.traces(*s, r, sink))),
+            },
+        }
+    }
+
+    fn logs(
+        &mut self,
+        source: Source,
+        r: &ExportLogsServiceRequest,
+        sink: &mut dyn EventSink,
+    ) -> DecodeSummary {
+        match source {
+            Source::Codex => self.codex.logs(r, sink),
+            Source::Claude => self.claude.logs(r, sink),
+            Source::Gemini => self.gemini.logs(r, sink),
+        }
+    }
+
+    fn metrics(
+        &mut self,
+        source: Source,
+        r: &ExportMetricsServiceRequest,
+        sink: &mut dyn EventSink,
+    ) -> DecodeSummary {
+        match source {
+            Source::Codex => self.codex.metrics(r, sink),
+            Source::Claude => self.claude.metrics(r, sink),
+            Source::Gemini => self.gemini.metrics(r, sink),
+        }
+    }
+
+    fn traces(
+        &mut self,
+        source: Source,
+        r: &ExportTraceServiceRequest,
+        sink: &mut dyn EventSink,
+    ) -> DecodeSummary {
+        match source {
+            Source::Codex => self.codex.traces(r, sink),
+            Source::Claude => self.claude.traces(r, sink),
+            Source::Gemini => self.gemini.traces(r, sink),
+        }
+    }
+}
+
+/// The summaries of the parts of one request, added up.
+fn sum(parts: impl Iterator<Item = DecodeSummary>) -> DecodeSummary {
+    let mut total = DecodeSummary::default();
+    for p in parts {
+        total.records = total.records.saturating_add(p.records);
+        total.events = total.events.saturating_add(p.events);
+        total.skipped = total.skipped.saturating_add(p.skipped);
+        total.bad = total.bad.saturating_add(p.bad);
+    }
+    total
 }
 
 /// The end of an OTLP session: a source named after it, with its context (how the mapper

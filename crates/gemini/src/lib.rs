@@ -32,6 +32,8 @@
 
 mod discover;
 mod line;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod reader;
 
 pub use discover::{ChatFile, DiscoverError, default_homes, discover, discover_in};

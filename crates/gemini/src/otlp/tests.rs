@@ -1,0 +1,192 @@
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use agentobs_schema::{Collect, ErrorKind, EventKind, Harness, TokenUsage};
+
+use super::*;
+use crate::{ChatReader, ReadOptions};
+
+fn capture(scenario: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/otlp-0.61.0")
+        .join(scenario)
+}
+
+/// Every captured request of `scenario`, in arrival order, fed to `d`.
+fn decode_all(scenario: &str, d: &mut OtlpDecoder) -> (Collect, DecodeSummary) {
+    let mut files: Vec<_> = std::fs::read_dir(capture(scenario).join("otlp"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let mut sink = Collect::default();
+    let mut logs = DecodeSummary::default();
+    for f in files {
+        let mut body = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap())
+            .read_to_end(&mut body)
+            .unwrap();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        if name.contains("logs") {
+            let s = d.logs(&parse_logs(&body, Encoding::Json).unwrap(), &mut sink);
+            logs.records += s.records;
+            logs.events += s.events;
+            logs.skipped += s.skipped;
+            logs.bad += s.bad;
+        } else if name.contains("metrics") {
+            let s = d.metrics(&parse_metrics(&body, Encoding::Json).unwrap(), &mut sink);
+            assert_eq!((s.events, s.bad), (0, 0));
+        } else {
+            let s = d.traces(&parse_traces(&body, Encoding::Json).unwrap(), &mut sink);
+            assert_eq!((s.events, s.bad), (0, 0));
+        }
+    }
+    (sink, logs)
+}
+
+/// (model, usage) of every token-usage event.
+fn usages(events: &Collect) -> Vec<(String, TokenUsage)> {
+    events
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TokenUsage(t) => Some((e.ctx.model.clone().unwrap_or_default(), t.usage)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn chat_usages(scenario: &str) -> Vec<(String, TokenUsage)> {
+    let mut sink = Collect::default();
+    let _ = ChatReader::open(
+        &capture(scenario).join("transcript.jsonl"),
+        ReadOptions::default(),
+    )
+    .unwrap()
+    .feed(&mut sink);
+    usages(&sink)
+}
+
+const ROUTER: &str = "gemini-3.5-flash-lite";
+
+#[test]
+fn the_tool_capture_gives_the_chat_logs_tokens_and_the_routers_call() {
+    let mut d = OtlpDecoder::new();
+    let (sink, logs) = decode_all("tool", &mut d);
+    assert!(sink.warnings.is_empty(), "{:?}", sink.warnings);
+    assert_eq!((logs.records, logs.events, logs.bad), (19, 5, 0));
+    let got = usages(&sink);
+    // The router's call first, then the two responses the chat log has too.
+    assert_eq!(got[0].0, ROUTER);
+    assert_eq!((got[0].1.input_tokens, got[0].1.output_tokens), (300, 12));
+    let main: Vec<_> = got.iter().filter(|(m, _)| m != ROUTER).cloned().collect();
+    assert_eq!(main, chat_usages("tool"));
+    assert_eq!(
+        (
+            main[0].1.input_tokens,
+            main[0].1.cached_input_tokens,
+            main[0].1.output_tokens
+        ),
+        (5200, 4096, 40)
+    );
+    assert_eq!(main[0].0, "gemini-3.8-flash");
+
+    const SESSION: &str = "578366f4-44cd-4b63-a7cb-664be5662f61";
+    let e = &sink.events[0];
+    assert_eq!(e.ctx.harness, Harness::GeminiCli);
+    assert_eq!(e.ctx.session_id.as_deref(), Some(SESSION));
+    assert_eq!(e.ctx.app_version, None);
+    let EventKind::UserPrompt(p) = &e.kind else {
+        unreachable!()
+    };
+    assert_eq!((p.length, p.text.is_withheld()), (25, true));
+    let tool = sink
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::ToolResult(t) => Some(t),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        (tool.tool.as_str(), tool.success, tool.duration_ms),
+        ("run_shell_command", Some(true), Some(72))
+    );
+
+    // Spans and the cumulative counters corroborate the records.
+    let tally = d.tally(SESSION).unwrap();
+    assert_eq!((tally.logs.requests, tally.traces.requests), (3, 3));
+    assert_eq!(
+        tally.traces.tokens.input_tokens,
+        tally.logs.tokens.input_tokens
+    );
+    assert_eq!(
+        d.metric_total(SESSION, "gemini_cli.token.usage", Some("input")),
+        Some((300 + 5200 + 5400) as f64)
+    );
+    assert_eq!(
+        d.metric_total(SESSION, "gemini_cli.token.usage", Some("cache")),
+        Some((4096 + 5120) as f64)
+    );
+}
+
+#[test]
+fn each_retried_failure_is_an_error_and_billing_matches_the_chat_log() {
+    let mut d = OtlpDecoder::new();
+    let (sink, logs) = decode_all("http500_retry", &mut d);
+    assert_eq!(logs.bad, 0);
+    let errors: Vec<_> = sink
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Error(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        (errors[0].status_code, errors[0].kind.clone()),
+        (Some(500), Some(ErrorKind::InternalServerError))
+    );
+    assert!(errors[0].message.contains("An internal error"));
+    let main: Vec<_> = usages(&sink)
+        .into_iter()
+        .filter(|(m, _)| m != ROUTER)
+        .collect();
+    assert_eq!(main, chat_usages("http500_retry"));
+}
+
+#[test]
+fn damaged_records_are_warnings_and_the_rest_decodes() {
+    let body = br#"{"resourceLogs":[{"resource":{"attributes":[
+        {"key":"session.id","value":{"stringValue":"r"}}]},"scopeLogs":[{"logRecords":[
+      {"attributes":[{"key":"event.name","value":{"stringValue":"gemini_cli.api_response"}},
+        {"key":"input_token_count","value":{"doubleValue":1.5}}]},
+      {"attributes":[{"key":"event.name","value":{"stringValue":"gemini_cli.tool_call"}},
+        {"key":"function_name","value":{"stringValue":"read_file"}},
+        {"key":"success","value":{"stringValue":"False"}},
+        {"key":"error_type","value":{"stringValue":"tool_not_registered"}}]},
+      {"attributes":[{"key":"event.name","value":{"stringValue":"gemini_cli.config"}}]},
+      {}]}]}]}"#;
+    let req = parse_logs(body, Encoding::Json).unwrap();
+    let mut sink = Collect::default();
+    let s = OtlpDecoder::new().with_content(true).logs(&req, &mut sink);
+    assert_eq!((s.records, s.events, s.skipped, s.bad), (4, 1, 2, 1));
+    assert_eq!(sink.warnings.len(), 1);
+    assert!(sink.warnings[0].message.contains("input_token_count"));
+    let EventKind::ToolResult(t) = &sink.events[0].kind else {
+        unreachable!()
+    };
+    assert_eq!(t.success, Some(false));
+    assert_eq!(
+        t.output.value().map(String::as_str),
+        Some("tool_not_registered")
+    );
+    // The resource's session id stands in for the record's.
+    assert_eq!(sink.events[0].ctx.session_id.as_deref(), Some("r"));
+    assert!(is_gemini(Some("gemini-cli"), ""));
+    assert!(!is_gemini(
+        Some("claude-code"),
+        "com.anthropic.claude_code.events"
+    ));
+}
