@@ -73,7 +73,11 @@ fn summarize(
 fn claude_project(path: &Path) -> &Path {
     path.ancestors()
         .skip(1)
-        .find(|a| a.parent().and_then(Path::file_name).is_some_and(|n| n == "projects"))
+        .find(|a| {
+            a.parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "projects")
+        })
         // Not under a `projects/` folder: the file's own folder.
         .unwrap_or_else(|| path.parent().unwrap_or(path))
 }
