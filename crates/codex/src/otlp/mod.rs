@@ -22,12 +22,14 @@
 mod attrs;
 mod error;
 mod logs;
+mod lookup;
 mod metrics;
 mod out;
 mod sessions;
 mod traces;
 
 pub use error::OtlpError;
+pub use lookup::{AttrLookup, nanos_to_millis};
 pub use metrics::METRIC_EVENT_PREFIX;
 pub use sessions::{SessionTally, SignalTally};
 
