@@ -122,7 +122,8 @@ impl<R: BufRead> ChatReader<R> {
     pub fn feed<S: EventSink + ?Sized>(&mut self, sink: &mut S) -> ControlFlow<()> {
         let mut header: Option<Value> = None;
         let mut order: Vec<String> = Vec::new();
-        let mut records: HashMap<String, Record> = HashMap::new();
+        // Every write of a record, oldest first (the last few): the newest that reads is used.
+        let mut records: HashMap<String, Vec<Record>> = HashMap::new();
         loop {
             let line = match self.lines.next_line() {
                 Ok(None) => break,
@@ -181,13 +182,14 @@ impl<R: BufRead> ChatReader<R> {
                     if !records.contains_key(&id) {
                         order.push(id.clone());
                     }
-                    records.insert(
-                        id,
-                        Record {
-                            line: number,
-                            value,
-                        },
-                    );
+                    let writes = records.entry(id).or_default();
+                    if writes.len() == MAX_WRITES_KEPT {
+                        writes.remove(0);
+                    }
+                    writes.push(Record {
+                        line: number,
+                        value,
+                    });
                 }
                 None if header.is_none() && value.get("sessionId").is_some() => {
                     header = Some(value);
@@ -199,10 +201,21 @@ impl<R: BufRead> ChatReader<R> {
         let mut emit = Emitter::new(self.path.clone(), &self.opts, header.as_ref());
         let mut out = Vec::new();
         emit.start(&mut out);
+        let mut attempt = Vec::new();
         for id in &order {
-            let Some(r) = records.get(id) else { continue };
-            if let Err(m) = emit.record(r, &mut out) {
-                self.warn(sink, r.line, WarningKind::BadValue, m);
+            let Some(writes) = records.get(id) else {
+                continue;
+            };
+            // A damaged rewrite must not cost the record its good earlier write.
+            for r in writes.iter().rev() {
+                attempt.clear();
+                match emit.record(r, &mut attempt) {
+                    Ok(()) => {
+                        out.append(&mut attempt);
+                        break;
+                    }
+                    Err(m) => self.warn(sink, r.line, WarningKind::BadValue, m),
+                }
             }
         }
         for ev in &out {
@@ -236,6 +249,10 @@ impl<R: BufRead> ChatReader<R> {
         });
     }
 }
+
+/// Writes of one record kept for the fallback to an earlier one (Gemini CLI writes a record
+/// twice).
+const MAX_WRITES_KEPT: usize = 4;
 
 /// Turns final records into events.
 struct Emitter {
@@ -302,7 +319,11 @@ impl Emitter {
                 out.push(self.event(EventKind::Error(ErrorEvent::new(msg)), r.line));
                 Ok(())
             }
-            _ => Ok(()),
+            // A kind this reader does not know yet: kept out, not an error.
+            Some(_) => Ok(()),
+            // Every message record has a type: without one, the write is damaged (and an
+            // earlier write of the record, if any, is used instead).
+            None => Err("message record without a type".into()),
         }
     }
 
