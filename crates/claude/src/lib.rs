@@ -36,6 +36,7 @@ mod line;
 #[cfg(feature = "otlp")]
 pub mod otlp;
 mod reader;
+mod record;
 
 pub use discover::{DiscoverError, TranscriptFile, default_homes, discover, discover_in};
 pub use reader::{ReadError, ReadOptions, SeenRequests, TranscriptReader};

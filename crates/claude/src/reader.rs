@@ -12,9 +12,10 @@ use agentobs_schema::{
     SessionContext, SessionStarted, SourceEnd, SubAgent, Timestamp, TokenUsage, TokenUsageEvent,
     ToolResult, UserPrompt, Warning, WarningKind,
 };
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::line::Lines;
+use crate::record::{self, Block, Content, Count, Message, Obj, Record, Unreadable, Usage};
 
 /// How to read.
 ///
@@ -23,6 +24,8 @@ use crate::line::Lines;
 /// let o = ReadOptions::default().with_content(true).with_max_line_bytes(1 << 20);
 /// assert!(o.include_content);
 /// assert_eq!(o.max_line_bytes, 1 << 20);
+/// assert!(!o.tokens_only);
+/// assert!(ReadOptions::tokens().tokens_only);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -31,6 +34,10 @@ pub struct ReadOptions {
     pub include_content: bool,
     /// Lines longer than this are skipped with a warning (default 16 MiB).
     pub max_line_bytes: usize,
+    /// Only what accounting needs (default off): the session, token usage and user prompts.
+    /// Tool calls and results, compactions and API errors are not read, and message content
+    /// other than a user's text is never parsed.
+    pub tokens_only: bool,
 }
 
 impl Default for ReadOptions {
@@ -39,11 +46,26 @@ impl Default for ReadOptions {
         ReadOptions {
             include_content: false,
             max_line_bytes: 16 * 1024 * 1024,
+            tokens_only: false,
         }
     }
 }
 
 impl ReadOptions {
+    /// Options for cost reports: [`tokens_only`](Self::tokens_only) on, otherwise the
+    /// defaults.
+    pub fn tokens() -> Self {
+        Self::default().with_tokens_only(true)
+    }
+
+    /// Reads only the session, token usage and user prompts (`true`), or everything.
+    /// Default: everything.
+    #[must_use]
+    pub fn with_tokens_only(mut self, tokens_only: bool) -> Self {
+        self.tokens_only = tokens_only;
+        self
+    }
+
     /// Keeps (`true`) or withholds content. Default: off.
     #[must_use]
     pub fn with_content(mut self, include: bool) -> Self {
@@ -77,13 +99,33 @@ pub struct ReadError {
 /// file, are billed once.
 #[derive(Clone, Debug, Default)]
 pub struct SeenRequests {
-    keys: HashSet<String>,
+    keys: HashSet<Box<str>>,
+    /// The key being looked up, built here so a repeat costs no allocation.
+    probe: String,
 }
 
 impl SeenRequests {
-    /// Marks `key` as billed; true when it was new.
-    fn insert(&mut self, key: String) -> bool {
-        self.keys.insert(key)
+    /// Marks the response `message:request` as billed; true when it was new. A side that is
+    /// absent is empty; with neither, `fallback` (the file and line) names the response.
+    fn insert(
+        &mut self,
+        message: Option<&str>,
+        request: Option<&str>,
+        fallback: impl FnOnce() -> String,
+    ) -> bool {
+        self.probe.clear();
+        match (message, request) {
+            (None, None) => self.probe.push_str(&fallback()),
+            (m, r) => {
+                self.probe.push_str(m.unwrap_or(""));
+                self.probe.push(':');
+                self.probe.push_str(r.unwrap_or(""));
+            }
+        }
+        if self.keys.contains(self.probe.as_str()) {
+            return false;
+        }
+        self.keys.insert(self.probe.as_str().into())
     }
 
     /// Number of distinct responses billed.
@@ -101,7 +143,7 @@ impl SeenRequests {
 #[derive(Debug)]
 struct PendingTool {
     name: String,
-    arguments: String,
+    arguments: Redacted<String>,
 }
 
 /// Reads one Claude Code transcript.
@@ -114,13 +156,21 @@ struct PendingTool {
 pub struct TranscriptReader<R> {
     lines: Lines<R>,
     path: Arc<str>,
-    opts: ReadOptions,
+    bad: u64,
+    incomplete: bool,
+    state: State,
+}
+
+/// What the reader knows of the session so far.
+#[derive(Debug)]
+struct State {
+    path: Arc<str>,
+    show: bool,
+    tokens_only: bool,
     ctx: Arc<SessionContext>,
     started: bool,
     tools: HashMap<String, PendingTool>,
     last_ts: Timestamp,
-    bad: u64,
-    incomplete: bool,
 }
 
 impl TranscriptReader<BufReader<File>> {
@@ -131,7 +181,7 @@ impl TranscriptReader<BufReader<File>> {
             source,
         })?;
         Ok(Self::new(
-            BufReader::with_capacity(64 * 1024, file),
+            BufReader::with_capacity(256 * 1024, file),
             path.display().to_string(),
             opts,
         ))
@@ -143,16 +193,21 @@ impl<R: BufRead> TranscriptReader<R> {
     pub fn new(reader: R, path: impl Into<Arc<str>>, opts: ReadOptions) -> Self {
         let mut ctx = SessionContext::new(Harness::ClaudeCode);
         ctx.model_provider = Some("anthropic".into());
+        let path: Arc<str> = path.into();
         TranscriptReader {
             lines: Lines::new(reader, opts.max_line_bytes),
-            path: path.into(),
-            opts,
-            ctx: Arc::new(ctx),
-            started: false,
-            tools: HashMap::new(),
-            last_ts: Timestamp::default(),
+            path: path.clone(),
             bad: 0,
             incomplete: false,
+            state: State {
+                path,
+                show: opts.include_content,
+                tokens_only: opts.tokens_only,
+                ctx: Arc::new(ctx),
+                started: false,
+                tools: HashMap::new(),
+                last_ts: Timestamp::default(),
+            },
         }
     }
 
@@ -170,41 +225,64 @@ impl<R: BufRead> TranscriptReader<R> {
     ) -> ControlFlow<()> {
         let mut flow = ControlFlow::Continue(());
         let mut out = Vec::new();
+        let mut spare = String::new();
         loop {
-            let (number, value) = match self.lines.next_line() {
+            let line = match self.lines.next_line() {
                 Ok(None) => break,
                 Err(e) => {
                     let n = self.lines.number().saturating_add(1);
-                    self.warn(sink, n, WarningKind::Io, format!("read error: {e}"));
+                    warn(
+                        &mut self.bad,
+                        &self.path,
+                        sink,
+                        n,
+                        WarningKind::Io,
+                        format!("read error: {e}"),
+                    );
                     break;
                 }
-                Ok(Some(line)) => {
-                    let number = line.number;
-                    if let Some(len) = line.oversized {
-                        let msg = format!("line of {len} bytes is over the cap; skipped");
-                        self.warn(sink, number, WarningKind::Oversized, msg);
-                        continue;
-                    }
-                    if line.bytes.iter().all(u8::is_ascii_whitespace) {
-                        continue;
-                    }
-                    match serde_json::from_slice::<Value>(line.bytes) {
-                        Ok(v) => (number, v),
-                        Err(e) => {
-                            let (kind, msg) = if line.complete {
-                                (WarningKind::InvalidJson, format!("invalid JSON: {e}"))
-                            } else {
-                                self.incomplete = true;
-                                (WarningKind::Incomplete, "last line is incomplete".into())
-                            };
-                            self.warn(sink, number, kind, msg);
-                            continue;
-                        }
-                    }
+                Ok(Some(line)) => line,
+            };
+            let number = line.number;
+            if let Some(len) = line.oversized {
+                let msg = format!("line of {len} bytes is over the cap; skipped");
+                warn(
+                    &mut self.bad,
+                    &self.path,
+                    sink,
+                    number,
+                    WarningKind::Oversized,
+                    msg,
+                );
+                continue;
+            }
+            if line.bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let complete = line.complete;
+            let handled = match record::parse(line.bytes, &mut spare) {
+                Ok(rec) => self.state.line(&rec, number, seen, &mut out),
+                Err(Unreadable::NotObject) => Err("line is not a JSON object".into()),
+                Err(Unreadable::Json(e)) => {
+                    let (kind, msg) = if complete {
+                        (WarningKind::InvalidJson, format!("invalid JSON: {e}"))
+                    } else {
+                        self.incomplete = true;
+                        (WarningKind::Incomplete, "last line is incomplete".into())
+                    };
+                    warn(&mut self.bad, &self.path, sink, number, kind, msg);
+                    continue;
                 }
             };
-            if let Err(msg) = self.line(&value, number, seen, &mut out) {
-                self.warn(sink, number, WarningKind::BadValue, msg);
+            if let Err(msg) = handled {
+                warn(
+                    &mut self.bad,
+                    &self.path,
+                    sink,
+                    number,
+                    WarningKind::BadValue,
+                    msg,
+                );
             }
             for ev in out.drain(..) {
                 flow = sink.event(&ev);
@@ -217,47 +295,53 @@ impl<R: BufRead> TranscriptReader<R> {
             }
         }
         let mut end = SourceEnd::new(self.path.clone());
-        end.context = Some(self.ctx.clone());
+        end.context = Some(self.state.ctx.clone());
         end.lines = self.lines.number();
         end.bad_lines = self.bad;
         end.complete = flow.is_continue() && !self.incomplete;
         sink.end(&end);
         flow
     }
+}
 
-    fn warn<S: EventSink + ?Sized>(
-        &mut self,
-        sink: &mut S,
-        line: u64,
-        kind: WarningKind,
-        m: String,
-    ) {
-        self.bad = self.bad.saturating_add(1);
-        sink.warning(&Warning {
-            path: self.path.clone(),
-            line,
-            kind,
-            message: m,
-        });
-    }
+/// Counts a bad line and hands its warning to the sink.
+fn warn<S: EventSink + ?Sized>(
+    bad: &mut u64,
+    path: &Arc<str>,
+    sink: &mut S,
+    line: u64,
+    kind: WarningKind,
+    message: String,
+) {
+    *bad = bad.saturating_add(1);
+    sink.warning(&Warning {
+        path: path.clone(),
+        line,
+        kind,
+        message,
+    });
+}
 
+/// True when `new` is given and differs from `current`.
+fn differs(current: Option<&str>, new: Option<&str>) -> bool {
+    new.is_some() && current != new
+}
+
+impl State {
     fn event(&self, kind: EventKind, line: u64) -> Event {
         Event::new(self.last_ts, self.ctx.clone(), kind).with_src(self.path.clone(), line)
     }
 
-    /// Handles one parsed line; `Err` is a bad-shape message.
+    /// Handles one line; `Err` is a bad-shape message.
     fn line(
         &mut self,
-        v: &Value,
+        rec: &Record<'_>,
         number: u64,
         seen: &mut SeenRequests,
         out: &mut Vec<Event>,
     ) -> Result<(), String> {
-        let Some(obj) = v.as_object() else {
-            return Err("line is not a JSON object".into());
-        };
-        let kind = obj.get("type").and_then(Value::as_str).unwrap_or("");
-        if let Some(ts) = obj.get("timestamp").and_then(Value::as_str) {
+        let kind = rec.kind.get().unwrap_or("");
+        if let Some(ts) = rec.timestamp.get() {
             match Timestamp::parse_rfc3339(ts) {
                 Ok(t) => self.last_ts = t,
                 Err(e) => return Err(format!("bad timestamp {ts:?}: {e}")),
@@ -265,66 +349,90 @@ impl<R: BufRead> TranscriptReader<R> {
         }
         match kind {
             "user" | "assistant" => {}
+            _ if self.tokens_only => return Ok(()),
             "summary" => {
                 let mut c = Compaction::default();
-                if let Some(s) = obj.get("summary").and_then(Value::as_str) {
-                    c.summary = Some(Redacted::from_text(s, self.opts.include_content));
+                if let Some(s) = rec.summary.get() {
+                    c.summary = Some(Redacted::from_text(s, self.show));
                 }
                 out.push(self.event(EventKind::Compaction(c), number));
                 return Ok(());
             }
-            "system" if obj.get("subtype").and_then(Value::as_str) == Some("compact_boundary") => {
+            "system" if rec.subtype.get() == Some("compact_boundary") => {
                 out.push(self.event(EventKind::Compaction(Compaction::default()), number));
                 return Ok(());
             }
             _ => return Ok(()),
         }
-        self.context(obj, number, out);
-        let message = obj
-            .get("message")
-            .and_then(Value::as_object)
+        self.context(rec, number, out);
+        let message = rec
+            .message
+            .get()
             .ok_or_else(|| format!("{kind} line without a message object"))?;
         if kind == "user" {
-            self.user(obj, message, number, out)
+            self.user(rec, message, number, out)
         } else {
-            self.assistant(obj, message, number, seen, out)
+            self.assistant(rec, message, number, seen, out)
         }
     }
 
     /// Updates the session context from a message line; the first one starts the session.
-    fn context(&mut self, obj: &serde_json::Map<String, Value>, number: u64, out: &mut Vec<Event>) {
-        let s = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_owned);
-        let mut ctx = (*self.ctx).clone();
-        let session = s("sessionId");
-        if session.is_some() {
-            ctx.session_id.clone_from(&session);
-        }
-        let sidechain = obj.get("isSidechain").and_then(Value::as_bool) == Some(true);
-        if sidechain {
-            ctx.parent_thread_id.clone_from(&session);
-            ctx.thread_id = s("agentId").or_else(|| ctx.thread_id.clone());
-            ctx.subagent.get_or_insert_with(|| SubAgent {
-                kind: "sidechain".into(),
-                depth: Some(1),
-                ..SubAgent::default()
-            });
-        } else if ctx.thread_id.is_none() {
-            ctx.thread_id.clone_from(&session);
-        }
-        for (field, key) in [
-            (&mut ctx.cwd, "cwd"),
-            (&mut ctx.app_version, "version"),
-            (&mut ctx.source, "entrypoint"),
-        ] {
-            if let Some(v) = s(key) {
-                *field = Some(v);
+    /// The context is copied only when the line changes it.
+    fn context(&mut self, rec: &Record<'_>, number: u64, out: &mut Vec<Event>) {
+        let session = rec.session_id.get();
+        let sidechain = rec.is_sidechain.is_true();
+        let agent = rec.agent_id.get();
+        let c = &*self.ctx;
+        let lineage = if sidechain {
+            c.parent_thread_id.as_deref() != session
+                || differs(c.thread_id.as_deref(), agent)
+                || c.subagent.is_none()
+        } else {
+            c.thread_id.is_none() && session.is_some()
+        };
+        let changed = lineage
+            || differs(c.session_id.as_deref(), session)
+            || differs(c.cwd.as_deref(), rec.cwd.get())
+            || differs(c.app_version.as_deref(), rec.version.get())
+            || differs(c.source.as_deref(), rec.entrypoint.get())
+            || differs(
+                c.git.as_ref().and_then(|g| g.branch.as_deref()),
+                rec.git_branch.get(),
+            );
+        if changed {
+            let mut ctx = (*self.ctx).clone();
+            let session = session.map(str::to_owned);
+            if session.is_some() {
+                ctx.session_id.clone_from(&session);
             }
-        }
-        if let Some(branch) = s("gitBranch") {
-            ctx.git.get_or_insert_with(Default::default).branch = Some(branch);
-        }
-        if ctx != *self.ctx {
-            self.ctx = Arc::new(ctx);
+            if sidechain {
+                ctx.parent_thread_id.clone_from(&session);
+                if let Some(agent) = agent {
+                    ctx.thread_id = Some(agent.to_owned());
+                }
+                ctx.subagent.get_or_insert_with(|| SubAgent {
+                    kind: "sidechain".into(),
+                    depth: Some(1),
+                    ..SubAgent::default()
+                });
+            } else if ctx.thread_id.is_none() {
+                ctx.thread_id.clone_from(&session);
+            }
+            for (field, value) in [
+                (&mut ctx.cwd, &rec.cwd),
+                (&mut ctx.app_version, &rec.version),
+                (&mut ctx.source, &rec.entrypoint),
+            ] {
+                if let Some(v) = value.get() {
+                    *field = Some(v.to_owned());
+                }
+            }
+            if let Some(branch) = rec.git_branch.get() {
+                ctx.git.get_or_insert_with(Default::default).branch = Some(branch.to_owned());
+            }
+            if ctx != *self.ctx {
+                self.ctx = Arc::new(ctx);
+            }
         }
         if !self.started {
             self.started = true;
@@ -334,73 +442,72 @@ impl<R: BufRead> TranscriptReader<R> {
 
     fn user(
         &mut self,
-        obj: &serde_json::Map<String, Value>,
-        message: &serde_json::Map<String, Value>,
+        rec: &Record<'_>,
+        message: &Message<'_>,
         number: u64,
         out: &mut Vec<Event>,
     ) -> Result<(), String> {
-        let show = self.opts.include_content;
-        match message.get("content") {
-            Some(Value::String(text)) => {
-                if obj.get("isMeta").and_then(Value::as_bool) != Some(true) {
-                    out.push(self.event(EventKind::UserPrompt(prompt(text, show)), number));
+        let show = self.show;
+        let mut spare = String::new();
+        match record::parse_raw::<Content<'_>>(message.content, &mut spare) {
+            Some(Content::Text(text)) => {
+                if !rec.is_meta.is_true() {
+                    out.push(self.event(EventKind::UserPrompt(prompt(&text, show)), number));
                 }
             }
-            Some(Value::Array(blocks)) => {
-                for b in blocks {
-                    match b.get("type").and_then(Value::as_str) {
-                        Some("tool_result") => {
+            Some(Content::Blocks(blocks)) => {
+                for b in &blocks {
+                    match b.kind.get() {
+                        Some("tool_result") if !self.tokens_only => {
                             let r = self.tool_result(b);
                             out.push(self.event(EventKind::ToolResult(r), number));
                         }
                         Some("text") => {
-                            let text = b.get("text").and_then(Value::as_str).unwrap_or("");
+                            let text = b.text.get().unwrap_or("");
                             out.push(self.event(EventKind::UserPrompt(prompt(text, show)), number));
                         }
                         _ => {}
                     }
                 }
             }
-            _ => return Err("user message without content".into()),
+            Some(Content::None) | None => return Err("user message without content".into()),
         }
         Ok(())
     }
 
-    fn tool_result(&mut self, b: &Value) -> ToolResult {
-        let id = b.get("tool_use_id").and_then(Value::as_str).unwrap_or("");
+    fn tool_result(&mut self, b: &Block<'_>) -> ToolResult {
+        let id = b.tool_use_id.get().unwrap_or("");
         let pending = self.tools.remove(id);
         let mut r = ToolResult::new(pending.as_ref().map_or("unknown", |p| p.name.as_str()));
         r.call_id = Some(id.to_owned()).filter(|s| !s.is_empty());
-        let is_error = b.get("is_error").and_then(Value::as_bool).unwrap_or(false);
+        let is_error = b.is_error.0.unwrap_or(false);
         r.success = Some(!is_error);
         r.reported_success = Some(!is_error);
-        let output = match b.get("content") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(parts)) => parts
-                .iter()
-                .filter_map(|p| p.get("text").and_then(Value::as_str))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            _ => String::new(),
+        let mut spare = String::new();
+        r.output = match record::parse_raw::<Content<'_>>(b.content, &mut spare) {
+            Some(Content::Text(s)) => Redacted::from_text(&s, self.show),
+            Some(Content::Blocks(parts)) => {
+                let texts: Vec<&str> = parts.iter().filter_map(|p| p.text.get()).collect();
+                Redacted::from_text(&texts.join("\n"), self.show)
+            }
+            Some(Content::None) | None => Redacted::from_text("", self.show),
         };
-        r.output = Redacted::from_text(&output, self.opts.include_content);
         if let Some(p) = pending {
-            r.arguments = Redacted::from_text(&p.arguments, self.opts.include_content);
+            r.arguments = p.arguments;
         }
         r
     }
 
     fn assistant(
         &mut self,
-        obj: &serde_json::Map<String, Value>,
-        message: &serde_json::Map<String, Value>,
+        rec: &Record<'_>,
+        message: &Message<'_>,
         number: u64,
         seen: &mut SeenRequests,
         out: &mut Vec<Event>,
     ) -> Result<(), String> {
-        let model = message.get("model").and_then(Value::as_str);
-        let api_error = obj.get("isApiErrorMessage").and_then(Value::as_bool) == Some(true)
-            || model == Some("<synthetic>");
+        let model = message.model.get();
+        let api_error = rec.is_api_error_message.is_true() || model == Some("<synthetic>");
         if let Some(m) = model.filter(|m| *m != "<synthetic>")
             && self.ctx.model.as_deref() != Some(m)
         {
@@ -408,57 +515,59 @@ impl<R: BufRead> TranscriptReader<R> {
             ctx.model = Some(m.to_owned());
             self.ctx = Arc::new(ctx);
         }
-        let blocks = message.get("content").and_then(Value::as_array);
+        if api_error && self.tokens_only {
+            return Ok(());
+        }
+        // The blocks matter for tool calls and for an error's text only.
+        let mut spare = String::new();
+        let content = if self.tokens_only {
+            None
+        } else {
+            record::parse_raw::<Content<'_>>(message.content, &mut spare)
+        };
+        let blocks = content.as_ref().map_or(&[][..], Content::blocks);
         if api_error {
             let text = blocks
-                .into_iter()
-                .flatten()
-                .filter_map(|b| b.get("text").and_then(Value::as_str))
+                .iter()
+                .filter_map(|b| b.text.get())
                 .collect::<Vec<_>>()
                 .join("\n");
             let mut e = ErrorEvent::new(text);
-            e.status_code = obj
-                .get("apiErrorStatus")
-                .and_then(Value::as_u64)
-                .and_then(|s| u16::try_from(s).ok());
+            e.status_code = rec.api_error_status.0;
             e.kind = e.status_code.and_then(error_kind);
             out.push(self.event(EventKind::Error(e), number));
             return Ok(());
         }
-        for b in blocks.into_iter().flatten() {
-            if b.get("type").and_then(Value::as_str) == Some("tool_use") {
-                let id = b.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
-                let name = b.get("name").and_then(Value::as_str).unwrap_or("unknown");
-                let arguments = b.get("input").map(Value::to_string).unwrap_or_default();
+        for b in blocks {
+            if b.kind.get() == Some("tool_use") {
+                let id = b.id.get().unwrap_or("").to_owned();
+                let name = b.name.get().unwrap_or("unknown");
+                let arguments = b.input.map(RawValue::get).unwrap_or_default();
                 self.tools.insert(
                     id,
                     PendingTool {
                         name: name.to_owned(),
-                        arguments,
+                        arguments: Redacted::from_text(arguments, self.show),
                     },
                 );
             }
         }
-        let Some(usage) = message.get("usage") else {
-            return Ok(());
+        let usage = match &message.usage {
+            Obj::Absent => return Ok(()),
+            Obj::NotObject => return Err("usage is not an object".into()),
+            Obj::Object(u) => u,
         };
-        let msg_id = message.get("id").and_then(Value::as_str);
-        let req_id = obj.get("requestId").and_then(Value::as_str);
-        let key = match (msg_id, req_id) {
-            (Some(m), Some(r)) => format!("{m}:{r}"),
-            (Some(m), None) => format!("{m}:"),
-            (None, Some(r)) => format!(":{r}"),
-            (None, None) => format!("{}:{number}", self.path),
-        };
+        let msg_id = message.id.get();
+        let req_id = rec.request_id.get();
         // Parse before marking the response billed: a damaged copy must not hide a good one.
         let u = anthropic_usage(usage)?;
-        if !seen.insert(key) {
+        if !seen.insert(msg_id, req_id, || format!("{}:{number}", self.path)) {
             return Ok(());
         }
         let mut ev = TokenUsageEvent::new(u);
         ev.prompt_tokens = Some(u.input_tokens);
         ev.response_id = msg_id.map(str::to_owned);
-        if let Some(tier) = usage.get("service_tier").and_then(Value::as_str) {
+        if let Some(tier) = usage.service_tier.get() {
             // Anthropic's `standard` is the default tier; only other tiers are recorded.
             if tier != "standard" && self.ctx.service_tier.as_deref() != Some(tier) {
                 let mut ctx = (*self.ctx).clone();
@@ -491,34 +600,31 @@ fn error_kind(status: u16) -> Option<ErrorKind> {
 }
 
 /// Anthropic's disjoint counts in Codex semantics: input = input + cache reads + writes.
-fn anthropic_usage(u: &Value) -> Result<TokenUsage, String> {
-    let field = |k: &str| -> Result<u64, String> {
-        match u.get(k) {
-            None | Some(Value::Null) => Ok(0),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| format!("usage.{k} is not a token count: {v}")),
-        }
+fn anthropic_usage(u: &Usage<'_>) -> Result<TokenUsage, String> {
+    let field = |k: &str, c: &Count| -> Result<u64, String> {
+        c.0.clone()
+            .map_err(|v| format!("usage.{k} is not a token count: {v}"))
     };
-    let input = field("input_tokens")?;
-    let read = field("cache_read_input_tokens")?;
-    let write = field("cache_creation_input_tokens")?;
+    let input = field("input_tokens", &u.input_tokens)?;
+    let read = field("cache_read_input_tokens", &u.cache_read_input_tokens)?;
+    let write = field(
+        "cache_creation_input_tokens",
+        &u.cache_creation_input_tokens,
+    )?;
     // The split by lifetime, when the API gives it; without it every write is a five-minute
     // write (the API's default lifetime). Clamped: the split never exceeds the writes.
-    let one_hour = match u
-        .get("cache_creation")
-        .and_then(|c| c.get("ephemeral_1h_input_tokens"))
-    {
-        None | Some(Value::Null) => 0,
-        Some(v) => v.as_u64().ok_or_else(|| {
-            format!("usage.cache_creation.ephemeral_1h_input_tokens is not a token count: {v}")
-        })?,
+    let one_hour = match u.cache_creation.get() {
+        None => 0,
+        Some(c) => field(
+            "cache_creation.ephemeral_1h_input_tokens",
+            &c.ephemeral_1h_input_tokens,
+        )?,
     };
     Ok(TokenUsage {
         input_tokens: input.saturating_add(read).saturating_add(write),
         cached_input_tokens: read,
         cache_write_input_tokens: write,
-        output_tokens: field("output_tokens")?,
+        output_tokens: field("output_tokens", &u.output_tokens)?,
         cache_write_1h_input_tokens: one_hour.min(write),
         ..TokenUsage::default()
     })

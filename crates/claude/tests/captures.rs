@@ -275,3 +275,48 @@ fn sidechain_files_are_linked_to_their_parent_session() {
     assert_eq!(ctx.subagent.as_ref().unwrap().kind, "sidechain");
     assert_eq!(usage_by_model(&c)["claude-haiku-4-5"].input_tokens, 100);
 }
+
+/// The events a cost report keeps: session starts, usage and user prompts.
+fn accounting(events: &[agentobs_schema::Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::SessionStarted(_) | EventKind::TokenUsage(_) | EventKind::UserPrompt(_)
+            )
+        })
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect()
+}
+
+#[test]
+fn tokens_only_gives_the_full_readers_usage_prompts_and_context() {
+    for (version, scenario) in CAPTURES {
+        let path = fixture(version, scenario).join("transcript.jsonl");
+        let full = read(&path);
+        let mut tokens = Collect::default();
+        let _ = TranscriptReader::open(&path, ReadOptions::tokens().with_content(true))
+            .unwrap()
+            .feed(&mut tokens);
+        assert!(
+            tokens.warnings.is_empty(),
+            "{scenario}: {:?}",
+            tokens.warnings
+        );
+        assert!(!accounting(&full.events).is_empty(), "{scenario}");
+        assert_eq!(
+            accounting(&tokens.events),
+            accounting(&full.events),
+            "{scenario}"
+        );
+        assert!(
+            tokens.events.iter().all(|e| !matches!(
+                e.kind,
+                EventKind::ToolResult(_) | EventKind::Error(_) | EventKind::Compaction(_)
+            )),
+            "{scenario}"
+        );
+        assert_eq!(tokens.ends[0].context, full.ends[0].context, "{scenario}");
+    }
+}

@@ -39,7 +39,10 @@ fn damage(line: &str, how: u8, at: usize) -> String {
 
 proptest! {
     #[test]
-    fn damage_stays_on_its_line(which in 0usize..11, how in 0u8..5, at in 0usize..4000) {
+    fn damage_stays_on_its_line(
+        which in 0usize..11, how in 0u8..5, at in 0usize..4000, tokens in any::<bool>(),
+    ) {
+        let opts = if tokens { ReadOptions::tokens() } else { ReadOptions::default() };
         let lines: Vec<&str> = TOOL.lines().collect();
         let which = which % lines.len();
         let mut text = String::new();
@@ -48,9 +51,9 @@ proptest! {
             text.push('\n');
         }
         let mut orig = Collect::default();
-        let _ = TranscriptReader::new(TOOL.as_bytes(), "t", ReadOptions::default()).feed(&mut orig);
+        let _ = TranscriptReader::new(TOOL.as_bytes(), "t", opts.clone()).feed(&mut orig);
         let mut got = Collect::default();
-        let _ = TranscriptReader::new(text.as_bytes(), "t", ReadOptions::default()).feed(&mut got);
+        let _ = TranscriptReader::new(text.as_bytes(), "t", opts).feed(&mut got);
         for w in &got.warnings {
             prop_assert_eq!(w.line, which as u64 + 1, "{}", w);
         }

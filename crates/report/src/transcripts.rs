@@ -91,7 +91,8 @@ pub fn scan_transcripts(
     max_line_bytes: usize,
     progress: &AtomicUsize,
 ) -> Vec<(Transcript, FileSummary)> {
-    let claude_opts = agentobs_claude::ReadOptions::default()
+    // A summary holds usage and the first prompt: the reader skips the rest.
+    let claude_opts = agentobs_claude::ReadOptions::tokens()
         .with_content(true)
         .with_max_line_bytes(max_line_bytes);
     let gemini_opts = agentobs_gemini::ReadOptions::default()
