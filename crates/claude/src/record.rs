@@ -462,8 +462,12 @@ pub(crate) enum Unreadable {
 pub(crate) fn parse<'a>(bytes: &'a [u8], spare: &'a mut String) -> Result<Record<'a>, Unreadable> {
     // A derived struct also reads from an array (by position): only an object takes the
     // typed path.
+    // The line is checked as UTF-8 once, so the parser does not check each string again.
     let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if object && let Ok(r) = serde_json::from_slice::<Record<'_>>(bytes) {
+    if object
+        && let Ok(text) = std::str::from_utf8(bytes)
+        && let Ok(r) = serde_json::from_str::<Record<'_>>(text)
+    {
         return Ok(r);
     }
     let tree: serde_json::Value = serde_json::from_slice(bytes).map_err(Unreadable::Json)?;
