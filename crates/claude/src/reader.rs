@@ -665,6 +665,24 @@ mod tests {
     }
 
     #[test]
+    fn usage_that_is_not_an_object_is_a_warning_and_bills_nothing() {
+        let c = read(concat!(
+            r#"{"type":"user","message":{"content":"hi"}}"#,
+            "\n",
+            r#"{"type":"assistant","requestId":"r","message":{"id":"m","usage":[1,2]}}"#,
+            "\n"
+        ));
+        assert_eq!(c.warnings.len(), 1);
+        assert_eq!(c.warnings[0].line, 2);
+        assert!(c.warnings[0].message.contains("usage is not an object"));
+        assert!(
+            !c.events
+                .iter()
+                .any(|e| matches!(e.kind, agentobs_schema::EventKind::TokenUsage(_)))
+        );
+    }
+
+    #[test]
     fn bad_usage_is_a_warning_with_the_line() {
         let c = read(
             "{\"type\":\"assistant\",\"message\":{\"id\":\"m\",\"usage\":{\"input_tokens\":-1}}}\n",
