@@ -1,39 +1,14 @@
 //! `claude_code.*` log records as events.
 
-use std::sync::Arc;
-
+use agentobs_codex::otlp::AttrLookup as Attrs;
+use agentobs_codex::otlp::harness::user_prompt;
 use agentobs_schema::{
-    Decision, DecisionSource, ErrorEvent, ErrorKind, Event, EventKind, Redacted, Timestamp,
-    TokenUsage, TokenUsageEvent, ToolDecision, ToolResult, UserPrompt,
+    Decision, DecisionSource, ErrorEvent, ErrorKind, EventKind, Redacted, TokenUsage,
+    TokenUsageEvent, ToolDecision, ToolResult,
 };
 
-use super::attrs::{Attrs, nanos_to_millis};
+use super::NAME_PREFIX;
 use super::proto::logs::v1::LogRecord;
-use super::{ExportLogsServiceRequest, Loc, NAME_PREFIX, OtlpDecoder, Out, resource_info};
-
-pub(super) fn decode(d: &mut OtlpDecoder, request: &ExportLogsServiceRequest, out: &mut Out<'_>) {
-    for (ri, rl) in request.resource_logs.iter().enumerate() {
-        let (_, version) = resource_info(rl.resource.as_ref());
-        for (si, sl) in rl.scope_logs.iter().enumerate() {
-            for (li, rec) in sl.log_records.iter().enumerate() {
-                if out.stopped {
-                    return;
-                }
-                out.record();
-                let at = Loc {
-                    resource: ri,
-                    scope: si,
-                    record: li,
-                };
-                match record(d, rec, version) {
-                    Ok(Some(event)) => out.event(event),
-                    Ok(None) => out.skip(),
-                    Err(why) => out.bad(&at, why),
-                }
-            }
-        }
-    }
-}
 
 /// The event name of a record: the `event.name` attribute (`api_request`), else the body
 /// (`claude_code.api_request`), without the prefix.
@@ -48,91 +23,43 @@ fn event_name<'a>(rec: &'a LogRecord, attrs: &Attrs<'a>) -> Option<&'a str> {
     Some(name.strip_prefix(NAME_PREFIX).unwrap_or(name))
 }
 
-/// The record's time: `event.timestamp`, else its own time, else when it was observed.
-fn record_time(rec: &LogRecord, attrs: &Attrs<'_>) -> Timestamp {
-    attrs
-        .str("event.timestamp")
-        .and_then(|t| Timestamp::parse_rfc3339(t).ok())
-        .or_else(|| {
-            nanos_to_millis(rec.time_unix_nano)
-                .or_else(|| nanos_to_millis(rec.observed_time_unix_nano))
-                .map(Timestamp::from_unix_millis)
-        })
-        .unwrap_or_default()
-}
-
-fn record(
-    d: &mut OtlpDecoder,
+/// The event a record is, if it is one (see the module's table).
+pub(super) fn event(
     rec: &LogRecord,
-    version: Option<&str>,
-) -> Result<Option<Event>, String> {
-    let a = Attrs(&rec.attributes);
-    let Some(name) = event_name(rec, &a) else {
+    a: &Attrs<'_>,
+    show: bool,
+) -> Result<Option<EventKind>, String> {
+    let Some(name) = event_name(rec, a) else {
         return Ok(None);
     };
-    let show = d.include_content;
-    let kind = match name {
-        "user_prompt" => EventKind::UserPrompt(prompt(&a, show)?),
-        "api_request" => EventKind::TokenUsage(usage(&a)?),
-        "api_error" => EventKind::Error(error(&a)?),
-        "tool_decision" => EventKind::ToolDecision(decision(&a)),
-        "tool_result" => EventKind::ToolResult(tool_result(&a, show)?),
+    Ok(Some(match name {
+        "user_prompt" => EventKind::UserPrompt(user_prompt(*a, show)?),
+        "api_request" => EventKind::TokenUsage(usage(a)?),
+        "api_error" => EventKind::Error(error(a)?),
+        "tool_decision" => EventKind::ToolDecision(decision(a)),
+        "tool_result" => EventKind::ToolResult(tool_result(a, show)?),
         _ => return Ok(None),
-    };
-    let session = d.session(a.str("session.id").unwrap_or(""), version);
-    if let EventKind::TokenUsage(t) = &kind {
-        let logs = &mut session.tally.logs;
-        logs.requests = logs.requests.saturating_add(1);
-        logs.tokens = logs.tokens.saturating_add(&t.usage);
-        if let Some(c) = a.f64("cost_usd").filter(|c| c.is_finite() && *c >= 0.0) {
-            logs.reported_cost_usd += c;
-        }
-    }
-    if let Some(model) = a.str("model").filter(|m| *m != "<synthetic>")
-        && session.ctx.model.as_deref() != Some(model)
-    {
-        let mut ctx = (*session.ctx).clone();
-        ctx.model = Some(model.to_owned());
-        session.ctx = Arc::new(ctx);
-    }
-    Ok(Some(Event::new(
-        record_time(rec, &a),
-        session.ctx.clone(),
-        kind,
-    )))
+    }))
 }
 
-fn count(a: &Attrs<'_>, key: &str) -> Result<u64, String> {
-    Ok(a.u64(key)?.unwrap_or(0))
-}
-
-fn prompt(a: &Attrs<'_>, show: bool) -> Result<UserPrompt, String> {
-    let mut p = UserPrompt::default();
-    let text = a.str("prompt");
-    p.length = match a.u64("prompt_length")? {
-        Some(n) => n,
-        None => text.map_or(0, |t| t.chars().count() as u64),
-    };
-    p.text_inputs = 1;
-    p.text = match text {
-        Some(t) => Redacted::from_text(t, show),
-        None => Redacted::withheld(p.length),
-    };
-    Ok(p)
-}
-
-/// One API response's tokens in Codex semantics (input includes cache reads and writes).
-fn usage(a: &Attrs<'_>) -> Result<TokenUsageEvent, String> {
-    let input = count(a, "input_tokens")?;
-    let read = count(a, "cache_read_tokens")?;
-    let write = count(a, "cache_creation_tokens")?;
-    let u = TokenUsage {
+/// The tokens of an `api_request` record or `claude_code.llm_request` span in Codex
+/// semantics (input includes cache reads and writes).
+pub(super) fn tokens(a: &Attrs<'_>) -> Result<TokenUsage, String> {
+    let input = a.count("input_tokens")?;
+    let read = a.count("cache_read_tokens")?;
+    let write = a.count("cache_creation_tokens")?;
+    Ok(TokenUsage {
         input_tokens: input.saturating_add(read).saturating_add(write),
         cached_input_tokens: read,
         cache_write_input_tokens: write,
-        output_tokens: count(a, "output_tokens")?,
+        output_tokens: a.count("output_tokens")?,
         ..TokenUsage::default()
-    };
+    })
+}
+
+/// One API response's tokens.
+fn usage(a: &Attrs<'_>) -> Result<TokenUsageEvent, String> {
+    let u = tokens(a)?;
     let mut ev = TokenUsageEvent::new(u);
     ev.prompt_tokens = Some(u.input_tokens);
     ev.response_id = a.str("request_id").map(str::to_owned);

@@ -40,6 +40,11 @@ impl<'a> AttrLookup<'a> {
         }
     }
 
+    /// A count as [`u64`](Self::u64) reads it, 0 when the attribute is absent.
+    pub fn count(&self, key: &str) -> Result<u64, String> {
+        Ok(self.u64(key)?.unwrap_or(0))
+    }
+
     /// A number, given as an integer, a double or its text (`None` when it is not one).
     pub fn f64(&self, key: &str) -> Option<f64> {
         match self.value(key)? {
@@ -94,6 +99,7 @@ mod tests {
         assert_eq!(a.u64("n"), Ok(Some(25)));
         assert_eq!(a.u64("i"), Ok(Some(7)));
         assert_eq!(a.u64("none"), Ok(None));
+        assert_eq!((a.count("none"), a.count("n")), (Ok(0), Ok(25)));
         assert!(a.u64("neg").is_err());
         assert!(a.u64("c").is_err());
         assert_eq!(a.bool("b"), Some(true));

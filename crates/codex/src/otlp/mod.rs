@@ -21,6 +21,7 @@
 
 mod attrs;
 mod error;
+pub mod harness;
 mod logs;
 mod lookup;
 mod metrics;

@@ -51,7 +51,7 @@ impl<'s> Out<'s> {
     }
 
     /// A record that could not be decoded: a warning naming where it is and why.
-    pub(super) fn bad(&mut self, at: &Loc<'_>, why: impl fmt::Display) {
+    pub(super) fn bad(&mut self, at: &impl fmt::Display, why: impl fmt::Display) {
         self.summary.bad = self.summary.bad.saturating_add(1);
         self.sink.warning(&Warning {
             path: Arc::from(format!("otlp/{}", self.signal)),

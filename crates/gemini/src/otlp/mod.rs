@@ -57,241 +57,83 @@
 //! assert_eq!(sink.events[0].ctx.model.as_deref(), Some("gemini-3.8-flash"));
 //! ```
 
-mod attrs;
 mod logs;
-mod tally;
 
-use std::collections::{HashMap, VecDeque};
-use std::fmt;
-use std::ops::ControlFlow;
-use std::sync::Arc;
-
+pub use agentobs_codex::otlp::harness::DEFAULT_MAX_SESSIONS;
+/// What one signal said about a session: its requests and their tokens.
+pub use agentobs_codex::otlp::harness::Totals as SignalTally;
 pub use agentobs_codex::otlp::{
     DecodeSummary, Encoding, ExportLogsServiceRequest, ExportMetricsServiceRequest,
     ExportTraceServiceRequest, OtlpError, parse_logs, parse_metrics, parse_traces, proto,
 };
-use agentobs_schema::{Event, EventSink, Harness, SessionContext, Warning, WarningKind};
-pub use tally::{SessionTally, SignalTally};
 
-use attrs::Attrs;
+use agentobs_codex::otlp::AttrLookup;
+use agentobs_codex::otlp::harness::{Decoder, Dialect, Tally};
+use agentobs_schema::{EventKind, Harness, TokenUsage};
+
+use proto::logs::v1::LogRecord;
 
 /// The `service.name` Gemini CLI puts on its resource, and the name of its scopes.
 pub const SERVICE_NAME: &str = "gemini-cli";
 /// The prefix of Gemini CLI's own event and metric names.
 pub const NAME_PREFIX: &str = "gemini_cli.";
 
-/// Default bound on the sessions held ([`OtlpDecoder::with_max_sessions`]).
-pub const DEFAULT_MAX_SESSIONS: usize = 4096;
-
 /// True when a resource's `service.name` or a scope's name says Gemini CLI sent it.
 pub fn is_gemini(service_name: Option<&str>, scope_name: &str) -> bool {
     service_name == Some(SERVICE_NAME) || scope_name == SERVICE_NAME
 }
 
-/// One session: its shared context and what each signal said about it.
-#[derive(Debug)]
-struct Session {
-    ctx: Arc<SessionContext>,
-    tally: SessionTally,
-}
+/// What logs, spans and metrics each said about one session: [`SessionTally::logs`] from
+/// the `gemini_cli.api_response` log records (the source of the events),
+/// [`SessionTally::traces`] from the `llm_call` spans (input and output tokens only: the
+/// spans carry no more), and the `gemini_cli.*` counters ([`OtlpDecoder::metric_total`]).
+pub type SessionTally = Tally<SignalTally>;
 
 /// Decodes Gemini CLI's OTLP requests into events.
 ///
 /// Events of one `session.id` share an `Arc<SessionContext>` (harness
 /// [`Harness::GeminiCli`], session and thread id = `session.id` of the record or else of
 /// the resource, provider `google`, the response's `model`; not `service.version`, which is
-/// the Node.js version), replaced only when
-/// something in it changes. Defaults: content (prompts, tool input) withheld, at most
-/// [`DEFAULT_MAX_SESSIONS`] sessions (the oldest forgotten first).
-#[derive(Debug)]
-pub struct OtlpDecoder {
-    include_content: bool,
-    max_sessions: usize,
-    sessions: HashMap<String, Session>,
-    order: VecDeque<String>,
-}
+/// the Node.js version), replaced only when something in it changes. Defaults: content
+/// (prompts, tool arguments) withheld, at most [`DEFAULT_MAX_SESSIONS`] sessions (the
+/// oldest forgotten first). Gemini CLI's counters are cumulative:
+/// [`OtlpDecoder::metric_total`] keeps the last value of each series (of a delta one, the
+/// sum of its changes).
+pub type OtlpDecoder = Decoder<GeminiCli>;
 
-impl Default for OtlpDecoder {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The [`Dialect`] of Gemini CLI's OTLP: what the shared decoder needs to read it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GeminiCli;
 
-impl OtlpDecoder {
-    /// A decoder with the defaults above.
-    pub fn new() -> Self {
-        OtlpDecoder {
-            include_content: false,
-            max_sessions: DEFAULT_MAX_SESSIONS,
-            sessions: HashMap::new(),
-            order: VecDeque::new(),
-        }
-    }
+impl Dialect for GeminiCli {
+    type Signal = SignalTally;
+    const HARNESS: Harness = Harness::GeminiCli;
+    const PROVIDER: &'static str = "google";
+    const RESOURCE_SESSION: bool = true;
+    const SPAN_SESSION_KEY: &'static str = "gen_ai.conversation.id";
+    const METRIC_PREFIX: &'static str = NAME_PREFIX;
+    const TOKEN_SPAN: &'static str = "llm_call";
 
-    /// Shows prompts and tool arguments in events (default: withheld, lengths only).
-    #[must_use]
-    pub fn with_content(mut self, include: bool) -> Self {
-        self.include_content = include;
-        self
+    fn events(
+        rec: &LogRecord,
+        attrs: AttrLookup<'_>,
+        show: bool,
+        out: &mut Vec<EventKind>,
+    ) -> Result<(), String> {
+        logs::events(rec, &attrs, show, out)
     }
 
-    /// Holds at most `max` sessions (at least 1).
-    #[must_use]
-    pub fn with_max_sessions(mut self, max: usize) -> Self {
-        self.max_sessions = max.max(1);
-        self
+    /// An `llm_call` span's `gen_ai.usage.input_tokens` and `…output_tokens`; none when it
+    /// has neither (a call that failed).
+    fn span_tokens(attrs: AttrLookup<'_>) -> Result<Option<TokenUsage>, String> {
+        let input = attrs.u64("gen_ai.usage.input_tokens")?;
+        let output = attrs.u64("gen_ai.usage.output_tokens")?;
+        Ok((input.is_some() || output.is_some()).then(|| TokenUsage {
+            input_tokens: input.unwrap_or(0),
+            output_tokens: output.unwrap_or(0),
+            ..TokenUsage::default()
+        }))
     }
-
-    /// Sessions held now.
-    pub fn sessions(&self) -> usize {
-        self.sessions.len()
-    }
-
-    /// What logs, metrics and traces each said about session `session_id` so far.
-    pub fn tally(&self, session_id: &str) -> Option<SessionTally> {
-        self.sessions.get(session_id).map(|s| s.tally.clone())
-    }
-
-    /// The total a `gemini_cli.*` counter reported for `session_id`, over the series
-    /// whose `type` attribute is `kind` (any `type` when `None`): the last value of each
-    /// cumulative series (the sum of the changes of a delta one).
-    pub fn metric_total(&self, session_id: &str, name: &str, kind: Option<&str>) -> Option<f64> {
-        self.sessions
-            .get(session_id)?
-            .tally
-            .metric_total(name, kind)
-    }
-
-    /// Decodes the `gemini_cli.*` log records of `request`.
-    pub fn logs(
-        &mut self,
-        request: &ExportLogsServiceRequest,
-        sink: &mut dyn EventSink,
-    ) -> DecodeSummary {
-        let mut out = Out::new(sink, "logs");
-        logs::decode(self, request, &mut out);
-        out.summary
-    }
-
-    /// Totals the `gemini_cli.*` counters of `request` per session; every data point is
-    /// counted as skipped (no events: see the module documentation).
-    pub fn metrics(
-        &mut self,
-        request: &ExportMetricsServiceRequest,
-        sink: &mut dyn EventSink,
-    ) -> DecodeSummary {
-        let mut out = Out::new(sink, "metrics");
-        tally::metrics(self, request, &mut out);
-        out.summary
-    }
-
-    /// Tallies the tokens of the `llm_call` spans of `request` per session;
-    /// every span is counted as skipped (no events: see the module documentation).
-    pub fn traces(
-        &mut self,
-        request: &ExportTraceServiceRequest,
-        sink: &mut dyn EventSink,
-    ) -> DecodeSummary {
-        let mut out = Out::new(sink, "traces");
-        tally::traces(self, request, &mut out);
-        out.summary
-    }
-
-    /// The session of `id`, created when new.
-    fn session(&mut self, id: &str) -> &mut Session {
-        if !self.sessions.contains_key(id) {
-            while self.sessions.len() >= self.max_sessions {
-                match self.order.pop_front() {
-                    Some(old) => {
-                        self.sessions.remove(&old);
-                    }
-                    None => break,
-                }
-            }
-            self.order.push_back(id.to_owned());
-        }
-        self.sessions.entry(id.to_owned()).or_insert_with(|| {
-            let mut ctx = SessionContext::new(Harness::GeminiCli);
-            ctx.model_provider = Some("google".into());
-            ctx.session_id = (!id.is_empty()).then(|| id.to_owned());
-            ctx.thread_id.clone_from(&ctx.session_id);
-            Session {
-                ctx: Arc::new(ctx),
-                tally: SessionTally::default(),
-            }
-        })
-    }
-}
-
-/// The sink of one call, and what was counted.
-struct Out<'s> {
-    sink: &'s mut dyn EventSink,
-    summary: DecodeSummary,
-    stopped: bool,
-    signal: &'static str,
-}
-
-impl<'s> Out<'s> {
-    fn new(sink: &'s mut dyn EventSink, signal: &'static str) -> Self {
-        Out {
-            sink,
-            summary: DecodeSummary::default(),
-            stopped: false,
-            signal,
-        }
-    }
-
-    fn record(&mut self) {
-        self.summary.records = self.summary.records.saturating_add(1);
-    }
-
-    fn skip(&mut self) {
-        self.summary.skipped = self.summary.skipped.saturating_add(1);
-    }
-
-    fn event(&mut self, event: Event) {
-        if self.stopped {
-            return;
-        }
-        self.summary.events = self.summary.events.saturating_add(1);
-        if let ControlFlow::Break(()) = self.sink.event(&event) {
-            self.stopped = true;
-        }
-    }
-
-    /// A record that could not be decoded: one warning saying where and why.
-    fn bad(&mut self, at: &Loc, why: impl fmt::Display) {
-        self.summary.bad = self.summary.bad.saturating_add(1);
-        self.sink.warning(&Warning {
-            path: Arc::from(format!("otlp/{}", self.signal)),
-            line: 0,
-            kind: WarningKind::BadValue,
-            message: format!("{at}: {why}"),
-        });
-    }
-}
-
-/// Where a record is in its request.
-#[derive(Clone, Copy, Debug)]
-struct Loc {
-    resource: usize,
-    scope: usize,
-    record: usize,
-}
-
-impl fmt::Display for Loc {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "resource {}, scope {}, record {}",
-            self.resource, self.scope, self.record
-        )
-    }
-}
-
-/// The `session.id` of a resource (Gemini CLI puts it there as well as on each record).
-fn resource_session(res: Option<&proto::resource::v1::Resource>) -> Option<&str> {
-    Attrs(res.map_or(&[][..], |r| &r.attributes)).str("session.id")
 }
 
 #[cfg(test)]

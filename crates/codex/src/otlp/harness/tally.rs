@@ -2,44 +2,79 @@
 //! signals can corroborate without any request being counted twice.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use agentobs_schema::TokenUsage;
 
-use super::attrs::Attrs;
-use super::proto::metrics::v1::{AggregationTemporality, metric, number_data_point};
+use super::super::proto::metrics::v1::{AggregationTemporality, metric, number_data_point};
 use super::{
-    ExportMetricsServiceRequest, ExportTraceServiceRequest, Loc, NAME_PREFIX, OtlpDecoder, Out,
-    resource_info,
+    AttrLookup, Decoder, Dialect, ExportMetricsServiceRequest, ExportTraceServiceRequest, Loc, Out,
+    Res,
 };
 
 /// Most metric series kept per session.
 const MAX_SERIES_PER_SESSION: usize = 256;
 
-/// What one signal said about a session.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// How one signal's model requests are totalled ([`Dialect::Signal`]).
+pub trait SignalTotals: Clone + fmt::Debug + Default + PartialEq {
+    /// Counts one request with `tokens` and, when the harness reported it, its cost.
+    fn add(&mut self, tokens: &TokenUsage, reported_cost_usd: Option<f64>);
+}
+
+/// What one signal said about a session: its model requests and their tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct SignalTally {
+pub struct Totals {
     /// Model requests with token counts.
     pub requests: u64,
     /// Their tokens, summed (Codex semantics).
     pub tokens: TokenUsage,
-    /// The cost Claude Code itself reported for them (`cost_usd`), summed.
+}
+
+impl SignalTotals for Totals {
+    /// Counts the request and its tokens; a reported cost is not kept.
+    fn add(&mut self, tokens: &TokenUsage, _reported_cost_usd: Option<f64>) {
+        self.requests = self.requests.saturating_add(1);
+        self.tokens = self.tokens.saturating_add(tokens);
+    }
+}
+
+/// [`Totals`] with the cost the harness itself reported for the requests.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct CostedTotals {
+    /// Model requests with token counts.
+    pub requests: u64,
+    /// Their tokens, summed (Codex semantics).
+    pub tokens: TokenUsage,
+    /// The cost the harness itself reported for them (Claude Code's `cost_usd`), summed.
     pub reported_cost_usd: f64,
+}
+
+impl SignalTotals for CostedTotals {
+    fn add(&mut self, tokens: &TokenUsage, reported_cost_usd: Option<f64>) {
+        self.requests = self.requests.saturating_add(1);
+        self.tokens = self.tokens.saturating_add(tokens);
+        if let Some(c) = reported_cost_usd {
+            self.reported_cost_usd += c;
+        }
+    }
 }
 
 /// What logs, spans and metrics each said about one session.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct SessionTally {
-    /// From `api_request` log records (the source of the events).
-    pub logs: SignalTally,
-    /// From `claude_code.llm_request` spans.
-    pub traces: SignalTally,
+pub struct Tally<S> {
+    /// From the token-usage log records (the source of the events).
+    pub logs: S,
+    /// From the [`Dialect::TOKEN_SPAN`] spans.
+    pub traces: S,
     /// Per metric series (`name`, then the sorted attributes), its total.
     series: BTreeMap<String, f64>,
 }
 
-impl SessionTally {
+impl<S> Tally<S> {
+    /// The total of counter `name` over the series whose `type` is `kind` (any when `None`).
     pub(super) fn metric_total(&self, name: &str, kind: Option<&str>) -> Option<f64> {
         let mut found = None;
         for (key, v) in &self.series {
@@ -58,13 +93,13 @@ impl SessionTally {
     }
 }
 
-pub(super) fn metrics(
-    d: &mut OtlpDecoder,
+pub(super) fn metrics<D: Dialect>(
+    d: &mut Decoder<D>,
     request: &ExportMetricsServiceRequest,
     out: &mut Out<'_>,
 ) {
     for rm in &request.resource_metrics {
-        let (_, version) = resource_info(rm.resource.as_ref());
+        let res = Res::of::<D>(rm.resource.as_ref());
         for sm in &rm.scope_metrics {
             for m in &sm.metrics {
                 let (points, cumulative) = match &m.data {
@@ -73,12 +108,14 @@ pub(super) fn metrics(
                         s.aggregation_temporality == AggregationTemporality::Cumulative as i32,
                     ),
                     Some(metric::Data::Gauge(g)) => (&g.data_points[..], true),
+                    // Histograms (latencies, `gen_ai.client.*`) hold nothing a counter or a
+                    // log record does not; they are not records of the summary.
                     _ => (&[][..], false),
                 };
                 for p in points {
                     out.record();
                     out.skip();
-                    if !m.name.starts_with(NAME_PREFIX) {
+                    if !m.name.starts_with(D::METRIC_PREFIX) {
                         continue;
                     }
                     let value = match p.value {
@@ -89,16 +126,16 @@ pub(super) fn metrics(
                     if !value.is_finite() {
                         continue;
                     }
-                    let a = Attrs(&p.attributes);
+                    let a = AttrLookup(&p.attributes);
                     let mut tags: Vec<String> = p
                         .attributes
                         .iter()
-                        .filter(|kv| kv.key != "session.id")
+                        .filter(|kv| kv.key != D::SESSION_KEY)
                         .filter_map(|kv| a.str(&kv.key).map(|v| format!("{}={v}", kv.key)))
                         .collect();
                     tags.sort();
                     let key = format!("{}\u{0}{}", m.name, tags.join("\u{0}"));
-                    let session = d.session(a.str("session.id").unwrap_or(""), version);
+                    let session = d.entry(res.session_of(a, D::SESSION_KEY), res.version);
                     let series = &mut session.tally.series;
                     if !series.contains_key(&key) && series.len() >= MAX_SERIES_PER_SESSION {
                         continue;
@@ -112,52 +149,40 @@ pub(super) fn metrics(
                 }
             }
         }
-        // Histograms and other kinds are counted in the summary's records only when they
-        // have number points; Claude Code sends counters only.
     }
 }
 
-pub(super) fn traces(d: &mut OtlpDecoder, request: &ExportTraceServiceRequest, out: &mut Out<'_>) {
+pub(super) fn traces<D: Dialect>(
+    d: &mut Decoder<D>,
+    request: &ExportTraceServiceRequest,
+    out: &mut Out<'_>,
+) {
     for (ri, rs) in request.resource_spans.iter().enumerate() {
-        let (_, version) = resource_info(rs.resource.as_ref());
+        let res = Res::of::<D>(rs.resource.as_ref());
         for (si, ss) in rs.scope_spans.iter().enumerate() {
             for (pi, span) in ss.spans.iter().enumerate() {
                 out.record();
-                if span.name != "claude_code.llm_request" {
+                if span.name != D::TOKEN_SPAN {
                     out.skip();
                     continue;
                 }
-                let a = Attrs(&span.attributes);
-                let count = |k: &str| a.u64(k).map(Option::unwrap_or_default);
-                let tokens = (|| -> Result<TokenUsage, String> {
-                    let read = count("cache_read_tokens")?;
-                    let write = count("cache_creation_tokens")?;
-                    Ok(TokenUsage {
-                        input_tokens: count("input_tokens")?
-                            .saturating_add(read)
-                            .saturating_add(write),
-                        cached_input_tokens: read,
-                        cache_write_input_tokens: write,
-                        output_tokens: count("output_tokens")?,
-                        ..TokenUsage::default()
-                    })
-                })();
-                match tokens {
-                    Ok(t) => {
+                let a = AttrLookup(&span.attributes);
+                match D::span_tokens(a) {
+                    Ok(tokens) => {
                         out.skip();
-                        let session = d.session(a.str("session.id").unwrap_or(""), version);
-                        let tr = &mut session.tally.traces;
-                        tr.requests = tr.requests.saturating_add(1);
-                        tr.tokens = tr.tokens.saturating_add(&t);
+                        // A call that failed has no usage: no request to tally.
+                        let Some(t) = tokens else { continue };
+                        let id = res.session_of(a, D::SPAN_SESSION_KEY);
+                        d.entry(id, res.version).tally.traces.add(&t, None);
                     }
-                    Err(why) => out.bad(
-                        &Loc {
+                    Err(why) => {
+                        let at = Loc {
                             resource: ri,
                             scope: si,
                             record: pi,
-                        },
-                        why,
-                    ),
+                        };
+                        out.bad(&at, why);
+                    }
                 }
             }
         }
