@@ -9,6 +9,10 @@
 //! Accounting: `tokens.input` is the whole prompt (cached included, Codex semantics as is);
 //! `tokens.tool` is prompt too; `tokens.thoughts` is output, reported as reasoning.
 //!
+//! Tool calls are tool results with their `status`. The chat log records no approval
+//! decision, so the reader gives no tool decisions; Gemini CLI's OTLP export does (the
+//! `decision` of `gemini_cli.tool_call`, read by the `otlp` module).
+//!
 //! ```
 //! use agentobs_gemini::{ChatReader, ReadOptions};
 //! use agentobs_schema::{Collect, EventKind};

@@ -1,4 +1,6 @@
 //! The chat-log reader: records upserted by id, then fed in first-written order.
+//!
+//! A tool call gives a tool result only: the chat log keeps no approval decision.
 
 use std::collections::HashMap;
 use std::fs::File;

@@ -3,7 +3,8 @@
 use agentobs_codex::otlp::AttrLookup as Attrs;
 use agentobs_codex::otlp::harness::user_prompt;
 use agentobs_schema::{
-    ErrorEvent, ErrorKind, EventKind, Redacted, TokenUsage, TokenUsageEvent, ToolOrigin, ToolResult,
+    Decision, DecisionSource, ErrorEvent, ErrorKind, EventKind, Redacted, TokenUsage,
+    TokenUsageEvent, ToolDecision, ToolOrigin, ToolResult,
 };
 
 use super::proto::logs::v1::LogRecord;
@@ -24,7 +25,13 @@ pub(super) fn events(
         }
         "gemini_cli.api_response" => EventKind::TokenUsage(usage(a)?),
         "gemini_cli.api_error" => EventKind::Error(error(a)),
-        "gemini_cli.tool_call" => EventKind::ToolResult(tool_call(a, show)?),
+        "gemini_cli.tool_call" => {
+            let result = tool_call(a, show)?;
+            if let Some(d) = decision(a, &result.tool) {
+                out.push(EventKind::ToolDecision(d));
+            }
+            EventKind::ToolResult(result)
+        }
         _ => return Ok(()),
     };
     out.push(kind);
@@ -101,4 +108,19 @@ fn tool_call(a: &Attrs<'_>, show: bool) -> Result<ToolResult, String> {
         t.blocked_by = Some("user".to_owned());
     }
     Ok(t)
+}
+
+/// The approval a `tool_call` record's `decision` says the call had (the mapping is the
+/// module's table); none without one.
+fn decision(a: &Attrs<'_>, tool: &str) -> Option<ToolDecision> {
+    let (verdict, source) = match a.str("decision")? {
+        "accept" => (Decision::Approved, None),
+        "auto_accept" => (Decision::ApprovedForSession, None),
+        "modify" => (Decision::Approved, Some(DecisionSource::User)),
+        "reject" => (Decision::Denied, Some(DecisionSource::User)),
+        other => (Decision::Other(other.to_owned()), None),
+    };
+    let mut d = ToolDecision::new(tool, verdict);
+    d.source = source;
+    Some(d)
 }

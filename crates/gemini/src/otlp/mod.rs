@@ -13,7 +13,21 @@
 //! | `gemini_cli.user_prompt` | [`UserPrompt`](agentobs_schema::UserPrompt) (text only with content shown) |
 //! | `gemini_cli.api_response` | [`TokenUsageEvent`](agentobs_schema::TokenUsageEvent), the model on the context |
 //! | `gemini_cli.api_error` | [`ErrorEvent`](agentobs_schema::ErrorEvent), one per failed attempt (retries included) |
-//! | `gemini_cli.tool_call` | [`ToolResult`](agentobs_schema::ToolResult) |
+//! | `gemini_cli.tool_call` | [`ToolDecision`](agentobs_schema::ToolDecision) when it has a `decision`, then [`ToolResult`](agentobs_schema::ToolResult) |
+//!
+//! A tool call's `decision` is how the call was let through or stopped (Gemini CLI's answer
+//! to its confirmation prompt), read as:
+//!
+//! | `decision` | [`Decision`](agentobs_schema::Decision) | source |
+//! |---|---|---|
+//! | `accept` (allow once; a `--yolo` run gives it too) | `Approved` | none (the record does not say whether someone was asked) |
+//! | `auto_accept` (allow always, for this tool or server) | `ApprovedForSession` | none |
+//! | `modify` (edited in an editor, then run) | `Approved` | `User` |
+//! | `reject` (cancelled) | `Denied` | `User`; the tool result's `blocked_by` is `user` too |
+//! | anything else | `Other`, verbatim | none |
+//!
+//! The records carry no call id, so neither event has one. The chat log records no decision
+//! (a tool call there has only its `status`), so the chat-log reader gives no tool decisions.
 //!
 //! Tokens follow Codex semantics, as the chat-log reader's do: Gemini's input count already
 //! includes cached tokens, so input = `input_token_count + tool_token_count`, cached =

@@ -1,7 +1,9 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use agentobs_schema::{Collect, ErrorKind, EventKind, Harness, TokenUsage};
+use agentobs_schema::{
+    Collect, Decision, DecisionSource, ErrorKind, EventKind, Harness, TokenUsage,
+};
 
 use super::*;
 use crate::{ChatReader, ReadOptions};
@@ -74,7 +76,8 @@ fn the_tool_capture_gives_the_chat_logs_tokens_and_the_routers_call() {
     let mut d = OtlpDecoder::new();
     let (sink, logs) = decode_all("tool", &mut d);
     assert!(sink.warnings.is_empty(), "{:?}", sink.warnings);
-    assert_eq!((logs.records, logs.events, logs.bad), (19, 5, 0));
+    // Five records are events; the tool call is two (its decision, then its result).
+    assert_eq!((logs.records, logs.events, logs.bad), (19, 6, 0));
     let got = usages(&sink);
     // The router's call first, then the two responses the chat log has too.
     assert_eq!(got[0].0, ROUTER);
@@ -189,4 +192,123 @@ fn damaged_records_are_warnings_and_the_rest_decodes() {
         Some("claude-code"),
         "com.anthropic.claude_code.events"
     ));
+}
+
+/// The events of `scenario`'s log requests, each edited by `edit` first: their kinds, and
+/// the events themselves.
+fn tool_events(scenario: &str, edit: impl Fn(String) -> String) -> (Vec<String>, Collect) {
+    let mut files: Vec<_> = std::fs::read_dir(capture(scenario).join("otlp"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("logs"))
+        .collect();
+    files.sort();
+    let mut d = OtlpDecoder::new();
+    let mut sink = Collect::default();
+    for f in files {
+        let mut body = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap())
+            .read_to_string(&mut body)
+            .unwrap();
+        let s = d.logs(
+            &parse_logs(edit(body).as_bytes(), Encoding::Json).unwrap(),
+            &mut sink,
+        );
+        assert_eq!(s.bad, 0);
+    }
+    let kinds = sink
+        .events
+        .iter()
+        .map(|e| e.kind.type_name().to_owned())
+        .collect();
+    (kinds, sink)
+}
+
+#[test]
+fn a_tool_calls_decision_is_a_tool_decision_before_its_result() {
+    for scenario in ["tool", "http500_retry"] {
+        let (kinds, sink) = tool_events(scenario, |b| b);
+        let at = kinds.iter().position(|k| k == "tool_decision").unwrap();
+        assert_eq!(kinds[at + 1], "tool_result", "{scenario}: {kinds:?}");
+        assert_eq!(kinds.iter().filter(|k| *k == "tool_decision").count(), 1);
+        let (EventKind::ToolDecision(d), EventKind::ToolResult(r)) =
+            (&sink.events[at].kind, &sink.events[at + 1].kind)
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            (
+                d.tool.as_str(),
+                d.decision.clone(),
+                d.source.clone(),
+                d.call_id.clone()
+            ),
+            ("run_shell_command", Decision::Approved, None, None)
+        );
+        assert_eq!(
+            (r.tool.as_str(), r.blocked_by.as_deref()),
+            ("run_shell_command", None)
+        );
+        // One record: the same time and session context.
+        assert_eq!(sink.events[at].at, sink.events[at + 1].at);
+        assert!(std::sync::Arc::ptr_eq(
+            &sink.events[at].ctx,
+            &sink.events[at + 1].ctx
+        ));
+    }
+    let (_, sink) = tool_events("tool", |b| b);
+    let EventKind::ToolDecision(d) = &sink.events[3].kind else {
+        unreachable!()
+    };
+    assert_eq!(sink.events[3].at.unix_millis(), 1_795_596_539_460);
+    assert_eq!(d.decision, Decision::Approved);
+}
+
+#[test]
+fn each_decision_of_a_tool_call_maps_to_its_verdict() {
+    let cases = [
+        ("auto_accept", Decision::ApprovedForSession, None, None),
+        (
+            "modify",
+            Decision::Approved,
+            Some(DecisionSource::User),
+            None,
+        ),
+        (
+            "reject",
+            Decision::Denied,
+            Some(DecisionSource::User),
+            Some("user"),
+        ),
+        ("ask_later", Decision::Other("ask_later".into()), None, None),
+    ];
+    for (value, verdict, source, blocked_by) in cases {
+        // The captured record, with its `decision` replaced.
+        let (kinds, sink) = tool_events("tool", |b| {
+            let to = format!(r#""decision","value":{{"stringValue":"{value}"}}"#);
+            let b2 = b.replace(r#""decision","value":{"stringValue":"accept"}"#, &to);
+            assert_ne!(b2, b, "the capture has the attribute");
+            b2
+        });
+        let at = kinds.iter().position(|k| k == "tool_decision").unwrap();
+        let (EventKind::ToolDecision(d), EventKind::ToolResult(r)) =
+            (&sink.events[at].kind, &sink.events[at + 1].kind)
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            (d.decision.clone(), d.source.clone()),
+            (verdict, source),
+            "{value}"
+        );
+        assert_eq!(r.blocked_by.as_deref(), blocked_by, "{value}");
+        assert_eq!(
+            d.decision.is_approval(),
+            value != "reject" && value != "ask_later"
+        );
+    }
+    // Without a `decision`, the call is a tool result alone.
+    let (kinds, _) = tool_events("tool", |b| b.replace(r#""key":"decision""#, r#""key":"x""#));
+    assert!(!kinds.iter().any(|k| k == "tool_decision"));
+    assert!(kinds.iter().any(|k| k == "tool_result"));
 }
