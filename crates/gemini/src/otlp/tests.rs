@@ -14,32 +14,42 @@ fn capture(scenario: &str) -> PathBuf {
         .join(scenario)
 }
 
-/// Every captured request of `scenario`, in arrival order, fed to `d`.
-fn decode_all(scenario: &str, d: &mut OtlpDecoder) -> (Collect, DecodeSummary) {
+/// Every captured request of `scenario` in arrival order: its file name and gunzipped body.
+fn bodies(scenario: &str) -> Vec<(String, String)> {
     let mut files: Vec<_> = std::fs::read_dir(capture(scenario).join("otlp"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let mut body = String::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap())
+                .read_to_string(&mut body)
+                .unwrap();
+            (f.file_name().unwrap().to_string_lossy().into_owned(), body)
+        })
+        .collect()
+}
+
+/// Every captured request of `scenario`, in arrival order, fed to `d`.
+fn decode_all(scenario: &str, d: &mut OtlpDecoder) -> (Collect, DecodeSummary) {
     let mut sink = Collect::default();
     let mut logs = DecodeSummary::default();
-    for f in files {
-        let mut body = Vec::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap())
-            .read_to_end(&mut body)
-            .unwrap();
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+    for (name, body) in bodies(scenario) {
+        let body = body.as_bytes();
         if name.contains("logs") {
-            let s = d.logs(&parse_logs(&body, Encoding::Json).unwrap(), &mut sink);
+            let s = d.logs(&parse_logs(body, Encoding::Json).unwrap(), &mut sink);
             logs.records += s.records;
             logs.events += s.events;
             logs.skipped += s.skipped;
             logs.bad += s.bad;
         } else if name.contains("metrics") {
-            let s = d.metrics(&parse_metrics(&body, Encoding::Json).unwrap(), &mut sink);
+            let s = d.metrics(&parse_metrics(body, Encoding::Json).unwrap(), &mut sink);
             assert_eq!((s.events, s.bad), (0, 0));
         } else {
-            let s = d.traces(&parse_traces(&body, Encoding::Json).unwrap(), &mut sink);
+            let s = d.traces(&parse_traces(body, Encoding::Json).unwrap(), &mut sink);
             assert_eq!((s.events, s.bad), (0, 0));
         }
     }
@@ -197,19 +207,12 @@ fn damaged_records_are_warnings_and_the_rest_decodes() {
 /// The events of `scenario`'s log requests, each edited by `edit` first: their kinds, and
 /// the events themselves.
 fn tool_events(scenario: &str, edit: impl Fn(String) -> String) -> (Vec<String>, Collect) {
-    let mut files: Vec<_> = std::fs::read_dir(capture(scenario).join("otlp"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("logs"))
-        .collect();
-    files.sort();
     let mut d = OtlpDecoder::new();
     let mut sink = Collect::default();
-    for f in files {
-        let mut body = String::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap())
-            .read_to_string(&mut body)
-            .unwrap();
+    for (_, body) in bodies(scenario)
+        .into_iter()
+        .filter(|(n, _)| n.contains("logs"))
+    {
         let s = d.logs(
             &parse_logs(edit(body).as_bytes(), Encoding::Json).unwrap(),
             &mut sink,
