@@ -65,7 +65,7 @@ pub use agentobs_codex::otlp::{
 };
 
 use agentobs_codex::otlp::AttrLookup;
-use agentobs_codex::otlp::harness::{Decoder, Dialect, Tally};
+use agentobs_codex::otlp::harness::{Decoder, HarnessProfile, Tally};
 use agentobs_schema::{EventKind, Harness, TokenUsage};
 
 use proto::logs::v1::LogRecord;
@@ -101,11 +101,11 @@ pub type SessionTally = Tally<SignalTally>;
 /// last value).
 pub type OtlpDecoder = Decoder<ClaudeCode>;
 
-/// The [`Dialect`] of Claude Code's OTLP: what the shared decoder needs to read it.
+/// The [`HarnessProfile`] of Claude Code's OTLP: what the shared decoder needs to read it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ClaudeCode;
 
-impl Dialect for ClaudeCode {
+impl HarnessProfile for ClaudeCode {
     type Signal = SignalTally;
     const HARNESS: Harness = Harness::ClaudeCode;
     const PROVIDER: &'static str = "anthropic";

@@ -82,7 +82,7 @@ pub use agentobs_codex::otlp::{
 };
 
 use agentobs_codex::otlp::AttrLookup;
-use agentobs_codex::otlp::harness::{Decoder, Dialect, Tally};
+use agentobs_codex::otlp::harness::{Decoder, HarnessProfile, Tally};
 use agentobs_schema::{EventKind, Harness, TokenUsage};
 
 use proto::logs::v1::LogRecord;
@@ -115,11 +115,11 @@ pub type SessionTally = Tally<SignalTally>;
 /// sum of its changes).
 pub type OtlpDecoder = Decoder<GeminiCli>;
 
-/// The [`Dialect`] of Gemini CLI's OTLP: what the shared decoder needs to read it.
+/// The [`HarnessProfile`] of Gemini CLI's OTLP: what the shared decoder needs to read it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GeminiCli;
 
-impl Dialect for GeminiCli {
+impl HarnessProfile for GeminiCli {
     type Signal = SignalTally;
     const HARNESS: Harness = Harness::GeminiCli;
     const PROVIDER: &'static str = "google";

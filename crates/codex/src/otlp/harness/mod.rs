@@ -1,27 +1,27 @@
 //! One decoder for the OTLP other harnesses export (Claude Code, Gemini CLI), parameterised
-//! by a [`Dialect`]: what differs between them is a handful of names and readings, while the
+//! by a [`HarnessProfile`]: what differs between them is a handful of names and readings, while the
 //! shell is the same.
 //!
 //! A [`Decoder`] keeps one [`SessionContext`] per session id (bounded, the oldest forgotten
 //! first) and, beside the events, a [`Tally`] of what each signal said about the session:
 //!
 //! - log records become events — which ones, and how they read, is the dialect's
-//!   [`Dialect::events`]; the tokens of the token-usage events are totalled in
+//!   [`HarnessProfile::events`]; the tokens of the token-usage events are totalled in
 //!   [`Tally::logs`];
 //! - metric data points give no events (a harness's counters total the very requests its log
 //!   records report one by one); each series of a counter whose name starts with
-//!   [`Dialect::METRIC_PREFIX`] is totalled per session, a delta series by summing its
+//!   [`HarnessProfile::METRIC_PREFIX`] is totalled per session, a delta series by summing its
 //!   changes and a cumulative one (or a gauge) by keeping its last value, as each data point
 //!   says ([`Decoder::metric_total`]);
 //! - spans give no events either (a model-call span repeats one record's tokens); the tokens
-//!   of the spans named [`Dialect::TOKEN_SPAN`] are totalled in [`Tally::traces`].
+//!   of the spans named [`HarnessProfile::TOKEN_SPAN`] are totalled in [`Tally::traces`].
 //!
 //! The crates of those harnesses name their decoder with a type alias
 //! (`agentobs_claude::otlp::OtlpDecoder` is `Decoder<ClaudeCode>`); a new harness needs only
 //! a dialect.
 //!
 //! ```
-//! use agentobs_codex::otlp::harness::{Decoder, Dialect, Totals};
+//! use agentobs_codex::otlp::harness::{Decoder, HarnessProfile, Totals};
 //! use agentobs_codex::otlp::{AttrLookup, Encoding, parse_logs, proto::logs::v1::LogRecord};
 //! use agentobs_schema::{Collect, EventKind, Harness, Redacted, ToolResult};
 //!
@@ -29,7 +29,7 @@
 //! #[derive(Debug)]
 //! struct Toy;
 //!
-//! impl Dialect for Toy {
+//! impl HarnessProfile for Toy {
 //!     type Signal = Totals;
 //!     const HARNESS: Harness = Harness::Copilot;
 //!     const PROVIDER: &'static str = "github";
@@ -96,7 +96,7 @@ pub const DEFAULT_MAX_SESSIONS: usize = 4096;
 /// What one harness's OTLP export is like: the names and readings a [`Decoder`] needs.
 ///
 /// Implemented by a unit type (the decoder holds no value of it).
-pub trait Dialect: fmt::Debug {
+pub trait HarnessProfile: fmt::Debug {
     /// What each session's signals are totalled in ([`Totals`], or [`CostedTotals`] for a
     /// harness that reports its own cost).
     type Signal: SignalTotals;
@@ -131,7 +131,7 @@ pub trait Dialect: fmt::Debug {
         out: &mut Vec<EventKind>,
     ) -> Result<(), String>;
 
-    /// The tokens of a [`TOKEN_SPAN`](Dialect::TOKEN_SPAN) span with attributes `attrs`, in
+    /// The tokens of a [`TOKEN_SPAN`](HarnessProfile::TOKEN_SPAN) span with attributes `attrs`, in
     /// Codex semantics; `None` for a call that carries none (a failed one).
     fn span_tokens(attrs: AttrLookup<'_>) -> Result<Option<TokenUsage>, String>;
 
@@ -160,7 +160,7 @@ struct Session<S> {
 /// `service.version`, the record's model), replaced only when something in it changes.
 /// Defaults: content (prompts, tool input) withheld, at most [`DEFAULT_MAX_SESSIONS`]
 /// sessions.
-pub struct Decoder<D: Dialect> {
+pub struct Decoder<D: HarnessProfile> {
     include_content: bool,
     max_sessions: usize,
     sessions: HashMap<String, Session<D::Signal>>,
@@ -170,7 +170,7 @@ pub struct Decoder<D: Dialect> {
     dialect: PhantomData<fn() -> D>,
 }
 
-impl<D: Dialect> fmt::Debug for Decoder<D> {
+impl<D: HarnessProfile> fmt::Debug for Decoder<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Decoder")
             .field("dialect", &std::any::type_name::<D>())
@@ -181,13 +181,13 @@ impl<D: Dialect> fmt::Debug for Decoder<D> {
     }
 }
 
-impl<D: Dialect> Default for Decoder<D> {
+impl<D: HarnessProfile> Default for Decoder<D> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<D: Dialect> Decoder<D> {
+impl<D: HarnessProfile> Decoder<D> {
     /// A decoder with the defaults above.
     pub fn new() -> Self {
         Decoder {
@@ -294,7 +294,7 @@ impl<D: Dialect> Decoder<D> {
         out.summary
     }
 
-    /// Tallies the tokens of the [`Dialect::TOKEN_SPAN`] spans of `request` per session;
+    /// Tallies the tokens of the [`HarnessProfile::TOKEN_SPAN`] spans of `request` per session;
     /// every span is counted as skipped or, when its tokens cannot be read, bad.
     pub fn traces(
         &mut self,
@@ -374,7 +374,7 @@ struct Res<'a> {
 }
 
 impl<'a> Res<'a> {
-    fn of<D: Dialect>(res: Option<&'a Resource>) -> Self {
+    fn of<D: HarnessProfile>(res: Option<&'a Resource>) -> Self {
         let a = AttrLookup(res.map_or(&[][..], |r| &r.attributes));
         Res {
             version: D::SERVICE_VERSION_IS_APP

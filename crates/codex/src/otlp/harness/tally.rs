@@ -8,14 +8,14 @@ use agentobs_schema::TokenUsage;
 
 use super::super::proto::metrics::v1::{AggregationTemporality, metric, number_data_point};
 use super::{
-    AttrLookup, Decoder, Dialect, ExportMetricsServiceRequest, ExportTraceServiceRequest, Loc, Out,
-    Res,
+    AttrLookup, Decoder, ExportMetricsServiceRequest, ExportTraceServiceRequest, HarnessProfile,
+    Loc, Out, Res,
 };
 
 /// Most metric series kept per session.
 const MAX_SERIES_PER_SESSION: usize = 256;
 
-/// How one signal's model requests are totalled ([`Dialect::Signal`]).
+/// How one signal's model requests are totalled ([`HarnessProfile::Signal`]).
 pub trait SignalTotals: Clone + fmt::Debug + Default + PartialEq {
     /// Counts one request with `tokens` and, when the harness reported it, its cost.
     fn add(&mut self, tokens: &TokenUsage, reported_cost_usd: Option<f64>);
@@ -67,7 +67,7 @@ impl SignalTotals for CostedTotals {
 pub struct Tally<S> {
     /// From the token-usage log records (the source of the events).
     pub logs: S,
-    /// From the [`Dialect::TOKEN_SPAN`] spans.
+    /// From the [`HarnessProfile::TOKEN_SPAN`] spans.
     pub traces: S,
     /// Per metric series (`name`, then the sorted attributes), its total.
     series: BTreeMap<String, f64>,
@@ -93,7 +93,7 @@ impl<S> Tally<S> {
     }
 }
 
-pub(super) fn metrics<D: Dialect>(
+pub(super) fn metrics<D: HarnessProfile>(
     d: &mut Decoder<D>,
     request: &ExportMetricsServiceRequest,
     out: &mut Out<'_>,
@@ -152,7 +152,7 @@ pub(super) fn metrics<D: Dialect>(
     }
 }
 
-pub(super) fn traces<D: Dialect>(
+pub(super) fn traces<D: HarnessProfile>(
     d: &mut Decoder<D>,
     request: &ExportTraceServiceRequest,
     out: &mut Out<'_>,

@@ -8,7 +8,7 @@ use crate::otlp::{Encoding, parse_logs, parse_metrics, parse_traces};
 #[derive(Debug)]
 struct Toy;
 
-impl Dialect for Toy {
+impl HarnessProfile for Toy {
     type Signal = CostedTotals;
     const HARNESS: Harness = Harness::Copilot;
     const PROVIDER: &'static str = "toy";
