@@ -314,7 +314,8 @@ async fn drain(port: u16) -> Option<Duration> {
     let started = Instant::now();
     let url = format!("http://127.0.0.1:{port}/stats");
     while started.elapsed() < Duration::from_secs(120) {
-        let stats: serde_json::Value = client.get(&url).send().await.ok()?.json().await.ok()?;
+        let body = client.get(&url).send().await.ok()?.bytes().await.ok()?;
+        let stats: serde_json::Value = serde_json::from_slice(&body).ok()?;
         let n = |k: &str| stats[k].as_u64().unwrap_or(0);
         if n("queued") == 0 && n("processed_events") >= n("forwarded_events") {
             return Some(started.elapsed());
@@ -326,6 +327,8 @@ async fn drain(port: u16) -> Option<Duration> {
 
 fn main() {
     let a = args();
+    // The HTTP client is built with TLS support (plain HTTP is all it uses here).
+    agentobs_export::install_tls_provider();
     let requests = bodies(&a.capture, a.per);
     let encoded: Vec<&'static [u8]> = requests
         .iter()

@@ -198,8 +198,12 @@ impl Router {
         for rl in &r.resource_logs {
             let route = self.resource(rl.resource.as_ref());
             for rec in rl.scope_logs.iter().flat_map(|s| &s.log_records) {
-                let s = self.of_record(&route, &rec.attributes);
-                if !rec.trace_id.is_empty() && record_key(&rec.attributes).is_some() {
+                let key = record_key(&rec.attributes);
+                let s = match key.or(route.session) {
+                    Some(k) => self.of_key(k),
+                    None => route.fallback,
+                };
+                if key.is_some() && !rec.trace_id.is_empty() {
                     links.push((&rec.trace_id[..], s));
                 }
                 out.push(s);
