@@ -135,10 +135,23 @@ fn gateway(
     pipeline_capacity: usize,
     f: impl FnOnce(GatewayBuilder) -> GatewayBuilder,
 ) -> Gateway {
-    let sink = OtlpSink::from_config(upstream, "genai")
-        .unwrap()
-        .unwrap()
-        .with_pricer(pricer());
+    gateway_with(upstream, pipeline_capacity, false, f)
+}
+
+/// [`gateway`], its OTLP/HTTP protobuf export through agentobs's own client when `batched`
+/// (as `agentobs gateway` exports).
+fn gateway_with(
+    upstream: &ExportConfig,
+    pipeline_capacity: usize,
+    batched: bool,
+    f: impl FnOnce(GatewayBuilder) -> GatewayBuilder,
+) -> Gateway {
+    let sink = if batched {
+        OtlpSink::from_config_batched(upstream, "genai")
+    } else {
+        OtlpSink::from_config(upstream, "genai")
+    };
+    let sink = sink.unwrap().unwrap().with_pricer(pricer());
     let pipeline = Pipeline::builder()
         .queue_capacity(pipeline_capacity)
         .sink("otlp-genai", sink)
@@ -987,12 +1000,15 @@ fn decoder_shards_give_one_decoders_totals_and_alerts() {
         None,
     )
     .unwrap();
+    // One decoder exporting through the SDK exporters, four through the batched client:
+    // the same spans arrive either way.
     let run = |decoders: usize| {
         let up = Receiver::start();
         let rules = rules.clone();
-        let gw = gateway(
+        let gw = gateway_with(
             &config_for(&up.url(), Transport::HttpProtobuf),
             8192,
+            decoders > 1,
             move |b| {
                 b.decoders(decoders)
                     .idle_close(Duration::from_secs(3600))

@@ -143,7 +143,10 @@ pub fn run(args: GatewayArgs) -> u8 {
         None
     };
     let engine_book = book.clone();
-    let sink = match crate::export::enriched_sink(&config, &args.dialect, content, book, tier) {
+    // Every session is its own resource: spans and log records of many sessions go out
+    // together, one request per flush.
+    let sink = match crate::export::enriched_sink(&config, &args.dialect, content, book, tier, true)
+    {
         Ok(s) => s,
         Err(e) => return usage(e),
     };

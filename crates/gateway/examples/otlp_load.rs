@@ -10,6 +10,10 @@
 //!     --port 4318 --protocol http/protobuf --secs 8 --per 2000 --connections 4
 //! ```
 //!
+//! With `--once`, each of the `--bodies` bodies (default 8; their conversation ids start
+//! with the body's number, from `--first-body`) is sent exactly once, then the run ends: a
+//! known number of sessions opened.
+//!
 //! With `--stats PORT` (a gateway's HTTP port) it also waits, after the load, until the
 //! gateway has decoded and exported everything it accepted, and reports the rate over the
 //! whole time (`drained_records_per_s`): what the gateway sustains, not just what it queued.
@@ -24,7 +28,7 @@ use agentobs_export::proto::common::v1::any_value::Value;
 use agentobs_export::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use prost::Message as _;
 
-/// Distinct bodies sent in turn (each with its own conversation ids).
+/// Distinct bodies sent in turn (each with its own conversation ids), by default.
 const BODIES: usize = 8;
 /// The longest a run may be asked to last.
 const MAX_SECS: f64 = 600.0;
@@ -54,13 +58,16 @@ struct Args {
     per: usize,
     connections: usize,
     stats: Option<u16>,
+    bodies: usize,
+    first_body: usize,
+    once: bool,
 }
 
 fn usage(msg: &str) -> ! {
     eprintln!(
         "otlp_load: {msg}\nusage: otlp_load --capture FILE.json --port PORT \
          [--protocol http/json|http/protobuf|grpc] [--secs S] [--per N] [--connections C] \
-         [--stats PORT]"
+         [--stats PORT] [--bodies B] [--first-body I] [--once]"
     );
     std::process::exit(2)
 }
@@ -74,6 +81,9 @@ fn args() -> Args {
         per: 2000,
         connections: 4,
         stats: None,
+        bodies: BODIES,
+        first_body: 0,
+        once: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -100,6 +110,13 @@ fn args() -> Args {
                     .unwrap_or_else(|_| usage("bad --connections"))
             }
             "--stats" => a.stats = Some(value().parse().unwrap_or_else(|_| usage("bad --stats"))),
+            "--bodies" => a.bodies = value().parse().unwrap_or_else(|_| usage("bad --bodies")),
+            "--first-body" => {
+                a.first_body = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage("bad --first-body"))
+            }
+            "--once" => a.once = true,
             f => usage(&format!("unknown flag {f:?}")),
         }
     }
@@ -110,21 +127,25 @@ fn args() -> Args {
         usage("--secs must be in (0, 600]");
     }
     a.per = a.per.max(1);
+    a.bodies = a.bodies.clamp(1, 4096);
+    if a.first_body + a.bodies > 0x1_0000 {
+        usage("--first-body + --bodies must stay below 65536");
+    }
     a.connections = a.connections.clamp(1, 64);
     a
 }
 
-/// `BODIES` requests of `per` records each: the capture's records again and again, each
-/// copy under a conversation id of its own.
-fn bodies(capture: &str, per: usize) -> Vec<ExportLogsServiceRequest> {
+/// Requests `first..first + n` of `per` records each: the capture's records again and
+/// again, each copy under a conversation id of its own (request `b`'s ids start with `b`).
+fn bodies(capture: &str, per: usize, first: usize, n: usize) -> Vec<ExportLogsServiceRequest> {
     let text = std::fs::read(capture).unwrap_or_else(|e| usage(&format!("{capture}: {e}")));
     let src = agentobs_codex::otlp::parse_logs(&text, agentobs_codex::otlp::Encoding::Json)
         .unwrap_or_else(|e| usage(&format!("{capture}: {e}")));
-    let first = src
+    let head = src
         .resource_logs
         .first()
         .unwrap_or_else(|| usage("no resourceLogs"));
-    let scope = first.scope_logs.first().and_then(|s| s.scope.clone());
+    let scope = head.scope_logs.first().and_then(|s| s.scope.clone());
     let records: Vec<&LogRecord> = src
         .resource_logs
         .iter()
@@ -134,7 +155,7 @@ fn bodies(capture: &str, per: usize) -> Vec<ExportLogsServiceRequest> {
     if records.is_empty() {
         usage("the capture has no log records");
     }
-    (0..BODIES)
+    (first..first + n)
         .map(|b| {
             let mut out = Vec::with_capacity(per);
             let mut copy = 0u64;
@@ -158,7 +179,7 @@ fn bodies(capture: &str, per: usize) -> Vec<ExportLogsServiceRequest> {
             }
             ExportLogsServiceRequest {
                 resource_logs: vec![ResourceLogs {
-                    resource: first.resource.clone(),
+                    resource: head.resource.clone(),
                     scope_logs: vec![ScopeLogs {
                         scope: scope.clone(),
                         log_records: out,
@@ -220,6 +241,29 @@ mod raw {
     }
 }
 
+/// Which body each connection sends next: in turn from `start` (every connection a
+/// different one), or each body exactly once over all connections (`once`).
+struct Turns {
+    next: std::sync::atomic::AtomicUsize,
+    once: bool,
+    until: Instant,
+}
+
+impl Turns {
+    /// The next body of `bodies`, `None` when the run is over.
+    fn next(&self, bodies: &[&'static [u8]], mine: &mut usize) -> Option<&'static [u8]> {
+        if Instant::now() >= self.until {
+            return None;
+        }
+        if self.once {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return bodies.get(i).copied();
+        }
+        *mine += 1;
+        Some(bodies[(*mine - 1) % bodies.len()])
+    }
+}
+
 async fn http_loop(
     client: reqwest::Client,
     url: String,
@@ -227,13 +271,11 @@ async fn http_loop(
     bodies: Arc<Vec<&'static [u8]>>,
     start: usize,
     per: u64,
-    until: Instant,
+    turns: Arc<Turns>,
 ) -> Tally {
     let mut t = Tally::default();
     let mut j = start;
-    while Instant::now() < until {
-        let body = bodies[j % bodies.len()];
-        j += 1;
+    while let Some(body) = turns.next(&bodies, &mut j) {
         let sent = Instant::now();
         let r = client
             .post(&url)
@@ -265,7 +307,7 @@ async fn grpc_loop(
     bodies: Arc<Vec<&'static [u8]>>,
     start: usize,
     per: u64,
-    until: Instant,
+    turns: Arc<Turns>,
 ) -> Tally {
     let mut t = Tally::default();
     let channel = match tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
@@ -282,9 +324,7 @@ async fn grpc_loop(
         "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
     );
     let mut j = start;
-    while Instant::now() < until {
-        let body = bodies[j % bodies.len()];
-        j += 1;
+    while let Some(body) = turns.next(&bodies, &mut j) {
         let sent = Instant::now();
         let code = match grpc.ready().await {
             Err(e) => format!("error: {e}"),
@@ -329,7 +369,7 @@ fn main() {
     let a = args();
     // The HTTP client is built with TLS support (plain HTTP is all it uses here).
     agentobs_export::install_tls_provider();
-    let requests = bodies(&a.capture, a.per);
+    let requests = bodies(&a.capture, a.per, a.first_body, a.bodies);
     let encoded: Vec<&'static [u8]> = requests
         .iter()
         .map(|r| {
@@ -351,7 +391,11 @@ fn main() {
     let per = a.per as u64;
     let all = Arc::new(Mutex::new(Tally::default()));
     let started = Instant::now();
-    let until = started + Duration::from_secs_f64(a.secs);
+    let turns = Arc::new(Turns {
+        next: std::sync::atomic::AtomicUsize::new(0),
+        once: a.once,
+        until: started + Duration::from_secs_f64(a.secs),
+    });
     rt.block_on(async {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(a.connections)
@@ -362,7 +406,7 @@ fn main() {
         for i in 0..a.connections {
             let bodies = bodies.clone();
             let task = match a.protocol {
-                Protocol::Grpc => tokio::spawn(grpc_loop(a.port, bodies, i, per, until)),
+                Protocol::Grpc => tokio::spawn(grpc_loop(a.port, bodies, i, per, turns.clone())),
                 p => {
                     let content_type = if p == Protocol::HttpJson {
                         "application/json"
@@ -376,7 +420,7 @@ fn main() {
                         bodies,
                         i,
                         per,
-                        until,
+                        turns.clone(),
                     ))
                 }
             };
