@@ -3,21 +3,22 @@
 //! Codex (and any harness that exports the same `codex.*` signals), Claude Code and Gemini
 //! CLI send their OTLP logs, metrics and traces here, over OTLP/HTTP (`/v1/logs`, `/v1/metrics`, `/v1/traces`;
 //! protobuf or JSON; gzip bodies) or OTLP/gRPC. Each request is parsed on the receiving
-//! task, put on a bounded queue, and decoded by one thread into the typed event stream
+//! task, split by session over the decoder threads ([`GatewayBuilder::decoders`]), put on
+//! their bounded queues, and decoded into the typed event stream
 //! (`agentobs_codex::otlp`, `agentobs_claude::otlp` or `agentobs_gemini::otlp`, chosen per
 //! resource by its `service.name`, scope names or record names); the events go through the anomaly engine when one is given
 //! (its alerts become events of their sessions) and into an export [`Pipeline`] — typically
 //! an `OtlpSink` that maps them to a dialect, prices each request and sends them upstream.
 //!
 //! ```text
-//!  HTTP / gRPC ─> parse ─> bounded queue ─> decoder thread ─> anomaly Tap ─> Pipeline ─> upstream
-//!   (429/503,      (400 on   (full: 429 /      (sessions closed             (bounded
-//!   RESOURCE_       bad       RESOURCE_         when idle or at              queues,
-//!   EXHAUSTED)      input)    EXHAUSTED)        shutdown)                    own threads)
+//!  HTTP / gRPC ─> parse, split ─> bounded queues ─> decoder threads ─> anomaly Taps ─> Pipeline ─> upstream
+//!   (429/503,      (400 on bad    (one per thread;   (one per shard of    (one per      (bounded
+//!   RESOURCE_       input; by      full: 429 /        sessions, closed     thread)       queues,
+//!   EXHAUSTED)      session key)   RESOURCE_EXH.)     when idle or at end)               own threads)
 //! ```
 //!
 //! Memory is bounded: a request body (and its gunzipped form) is capped, so are the
-//! requests being read at once and the queue; the decoder waits while the pipeline's queue
+//! requests being read at once and the queues; a decoder waits while the pipeline's queue
 //! is nearly full, so an upstream that cannot keep up fills the gateway's queue and the
 //! receiver answers HTTP 429 with `Retry-After` (gRPC `RESOURCE_EXHAUSTED`) instead of
 //! dropping. Sessions from OTLP have no end: one whose last record is older than the idle
