@@ -63,8 +63,8 @@ pub struct GatewayArgs {
     /// assistant-text, all. Default: none (lengths only).
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
     capture: Vec<String>,
-    /// Requests queued between receiving and decoding; beyond it the gateway answers 429
-    /// (gRPC RESOURCE_EXHAUSTED) with Retry-After.
+    /// Requests queued between receiving and decoding, per decoder thread; beyond it the
+    /// gateway answers 429 (gRPC RESOURCE_EXHAUSTED) with Retry-After.
     #[arg(long, value_name = "REQUESTS", default_value_t = agentobs_gateway::DEFAULT_QUEUE_CAPACITY)]
     queue: usize,
     /// Events queued for the upstream exporter; the decoder waits while it is half full.
