@@ -135,10 +135,23 @@ fn gateway(
     pipeline_capacity: usize,
     f: impl FnOnce(GatewayBuilder) -> GatewayBuilder,
 ) -> Gateway {
-    let sink = OtlpSink::from_config(upstream, "genai")
-        .unwrap()
-        .unwrap()
-        .with_pricer(pricer());
+    gateway_with(upstream, pipeline_capacity, false, f)
+}
+
+/// [`gateway`], its OTLP/HTTP protobuf export through agentobs's own client when `batched`
+/// (as `agentobs gateway` exports).
+fn gateway_with(
+    upstream: &ExportConfig,
+    pipeline_capacity: usize,
+    batched: bool,
+    f: impl FnOnce(GatewayBuilder) -> GatewayBuilder,
+) -> Gateway {
+    let sink = if batched {
+        OtlpSink::from_config_batched(upstream, "genai")
+    } else {
+        OtlpSink::from_config(upstream, "genai")
+    };
+    let sink = sink.unwrap().unwrap().with_pricer(pricer());
     let pipeline = Pipeline::builder()
         .queue_capacity(pipeline_capacity)
         .sink("otlp-genai", sink)
@@ -915,4 +928,158 @@ fn claude_code_and_gemini_cli_otlp_arrive_as_genai_with_the_transcripts_tokens_a
         got.keys()
             .any(|(conv, _)| conv != CLAUDE_SESSION && conv != GEMINI_SESSION && !conv.is_empty())
     );
+}
+
+/// Alerts forwarded upstream, as (session, rule) pairs, sorted.
+fn upstream_alerts(receiver: &Receiver) -> Vec<(String, String)> {
+    use agentobs::export::proto::collector::logs::v1::ExportLogsServiceRequest;
+    let mut out: Vec<(String, String)> = receiver
+        .requests_to("/v1/logs")
+        .iter()
+        .map(|r| ExportLogsServiceRequest::decode(&r.body[..]).unwrap())
+        .flat_map(|r| r.resource_logs)
+        .flat_map(|r| r.scope_logs)
+        .flat_map(|s| s.log_records)
+        .filter_map(|l| {
+            let rule = str_of(&l.attributes, "agentobs.alert.rule")?.to_owned();
+            let session = str_of(&l.attributes, "gen_ai.conversation.id")
+                .or_else(|| str_of(&l.attributes, "session.id"))
+                .unwrap_or("")
+                .to_owned();
+            Some((session, rule))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The logs of several captures in one request: a body of many sessions, as a busy
+/// gateway gets them.
+fn merged_logs(rels: &[&str]) -> Vec<u8> {
+    let mut merged = agentobs::export::proto::collector::logs::v1::ExportLogsServiceRequest {
+        resource_logs: Vec::new(),
+    };
+    for rel in rels {
+        for (path, file) in captures(rel) {
+            if path != "/v1/logs" {
+                continue;
+            }
+            let mut bytes = std::fs::read(&file).unwrap();
+            if file.to_string_lossy().ends_with(".gz") {
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
+                    .unwrap();
+                bytes = out;
+            }
+            let req = parse_logs(&bytes, Encoding::Json).unwrap();
+            merged.resource_logs.extend(req.resource_logs);
+        }
+    }
+    merged.encode_to_vec()
+}
+
+#[test]
+fn decoder_shards_give_one_decoders_totals_and_alerts() {
+    let sessions = [
+        "codex-0.171/plain",
+        "codex-0.171/tool",
+        "codex-0.171/tool_fail",
+        "codex-0.169/tool",
+        "codex-0.169/http500_retry",
+        "codex-0.171-otlp/tool",
+        "codex-0.171-otlp/http500_retry",
+    ];
+    let claude_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/claude/tests/fixtures/otlp-2.1.197/tool");
+    let gemini_dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/gemini/tests/fixtures/otlp-0.61.0/tool");
+    // Thresholds low enough that these short runs raise alerts.
+    let rules = agentobs::anomaly::RuleSet::from_toml(
+        "[runaway_session]\nmax_tokens = 2000\nturn_max_tokens = 1000\n",
+        "test rules",
+        None,
+    )
+    .unwrap();
+    // One decoder exporting through the SDK exporters, four through the batched client:
+    // the same spans arrive either way.
+    let run = |decoders: usize| {
+        let up = Receiver::start();
+        let rules = rules.clone();
+        let gw = gateway_with(
+            &config_for(&up.url(), Transport::HttpProtobuf),
+            8192,
+            decoders > 1,
+            move |b| {
+                b.decoders(decoders)
+                    .idle_close(Duration::from_secs(3600))
+                    .engine(move || {
+                        agentobs::anomaly::Engine::builder()
+                            .rules(rules.clone())
+                            .build()
+                    })
+            },
+        );
+        for rel in sessions {
+            post_all(&gw, rel);
+        }
+        // One request holding the records of four sessions (on four different decoders of
+        // four): split between them.
+        let mixed = merged_logs(&[
+            "codex-0.171/multi_tool",
+            "codex-0.171-otlp/tool",
+            "codex-0.169/tool",
+            "codex-0.171/plain",
+        ]);
+        let r = post(&gw, "/v1/logs", "application/x-protobuf", false, mixed);
+        assert_eq!(r.status(), 200);
+        for (path, body) in harness_captures(&claude_dir)
+            .into_iter()
+            .chain(harness_captures(&gemini_dir))
+        {
+            assert_eq!(
+                post(&gw, &path, "application/json", true, body).status(),
+                200
+            );
+        }
+        let report = gw.shutdown(Duration::from_secs(30));
+        assert!(report.complete, "{report:?}");
+        assert_eq!(report.stats.open_sessions, 0, "{:?}", report.stats);
+        let traces = upstream_traces(&up);
+        (
+            report.stats,
+            chat_usage_by_model(&traces),
+            upstream_alerts(&up),
+        )
+    };
+    let (one, one_usage, one_alerts) = run(1);
+    let (four, four_usage, four_alerts) = run(4);
+    assert!(one_usage.len() >= 9, "{one_usage:?}");
+    assert_eq!(
+        one_usage.keys().collect::<Vec<_>>(),
+        four_usage.keys().collect::<Vec<_>>()
+    );
+    for (k, a) in &one_usage {
+        let b = &four_usage[k];
+        assert_eq!(
+            (a.requests, a.input, a.output, a.cached),
+            (b.requests, b.input, b.output, b.cached),
+            "{k:?}"
+        );
+        assert!((a.cost_usd - b.cost_usd).abs() < 1e-12, "{k:?}");
+    }
+    assert!(one.alerts > 0, "the rules fired: {one:?}");
+    assert_eq!(one_alerts.len() as u64, one.alerts, "{one_alerts:?}");
+    assert_eq!(one_alerts, four_alerts);
+    let totals = |s: &agentobs_gateway::Stats| {
+        (
+            s.records,
+            s.decoded_events,
+            s.skipped_records,
+            s.bad_records,
+            s.closed_sessions,
+            s.alerts,
+            s.dropped_events,
+        )
+    };
+    assert_eq!(totals(&one), totals(&four));
 }

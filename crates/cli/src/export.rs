@@ -93,15 +93,23 @@ impl DestinationArgs {
 }
 
 /// The OTLP sink `agentobs watch` and `agentobs gateway` feed: events mapped by the
-/// dialect named `dialect`, with `content` captured and each request priced from `book`.
+/// dialect named `dialect`, with `content` captured and each request priced from `book`;
+/// `batched`: every resource of a flush in one OTLP/HTTP request
+/// ([`Destinations::batched`](agentobs_export::Destinations::batched)).
 pub(crate) fn enriched_sink(
     config: &ExportConfig,
     dialect: &str,
     content: agentobs_semconv::ContentPolicy,
     book: agentobs_cost::PriceBook,
     tier: agentobs_cost::ServiceTier,
+    batched: bool,
 ) -> Result<agentobs_export::sinks::OtlpSink<agentobs_export::sinks::ConfiguredDialect>, String> {
-    match agentobs_export::sinks::OtlpSink::from_config(config, dialect) {
+    let sink = if batched {
+        agentobs_export::sinks::OtlpSink::from_config_batched(config, dialect)
+    } else {
+        agentobs_export::sinks::OtlpSink::from_config(config, dialect)
+    };
+    match sink {
         Ok(Some(s)) => Ok(s
             .with_content(content)
             .with_pricer(agentobs::BookPricer::new(book, tier))),

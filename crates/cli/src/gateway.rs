@@ -63,8 +63,8 @@ pub struct GatewayArgs {
     /// assistant-text, all. Default: none (lengths only).
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
     capture: Vec<String>,
-    /// Requests queued between receiving and decoding; beyond it the gateway answers 429
-    /// (gRPC RESOURCE_EXHAUSTED) with Retry-After.
+    /// Requests queued between receiving and decoding, per decoder thread; beyond it the
+    /// gateway answers 429 (gRPC RESOURCE_EXHAUSTED) with Retry-After.
     #[arg(long, value_name = "REQUESTS", default_value_t = agentobs_gateway::DEFAULT_QUEUE_CAPACITY)]
     queue: usize,
     /// Events queued for the upstream exporter; the decoder waits while it is half full.
@@ -76,9 +76,14 @@ pub struct GatewayArgs {
     /// Request bodies read at once; beyond it, 429.
     #[arg(long, value_name = "REQUESTS", default_value_t = agentobs_gateway::DEFAULT_MAX_IN_FLIGHT)]
     max_in_flight: usize,
-    /// Threads serving HTTP and gRPC (decoding and exporting have a thread each besides).
+    /// Threads serving HTTP and gRPC (decoding and exporting have threads of their own).
     #[arg(long, value_name = "N", default_value_t = agentobs_gateway::DEFAULT_WORKERS)]
     workers: usize,
+    /// Decoder threads; each request's records are split among them by session key, so a
+    /// session's cost and alert state stay on one thread. Default: the number of CPUs
+    /// available.
+    #[arg(long, value_name = "N")]
+    decoders: Option<usize>,
     /// Stop after this many seconds (default: until SIGINT or SIGTERM).
     #[arg(long, value_name = "SECS")]
     duration: Option<f64>,
@@ -127,15 +132,21 @@ pub fn run(args: GatewayArgs) -> u8 {
         Err(e) => return usage(e),
     };
     let tier = tier.unwrap_or(ServiceTier::Standard);
-    let engine = if args.alerts {
-        match crate::map::alert_engine(args.rules.as_deref(), &book, tier) {
-            Ok(e) => Some(e),
+    // Checked once here; each decoder thread then builds its own engine from the same
+    // rules.
+    let rules = if args.alerts {
+        match crate::map::alert_rules(args.rules.as_deref()) {
+            Ok(r) => Some(r),
             Err(e) => return usage(e),
         }
     } else {
         None
     };
-    let sink = match crate::export::enriched_sink(&config, &args.dialect, content, book, tier) {
+    let engine_book = book.clone();
+    // Every session is its own resource: spans and log records of many sessions go out
+    // together, one request per flush.
+    let sink = match crate::export::enriched_sink(&config, &args.dialect, content, book, tier, true)
+    {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
@@ -171,8 +182,13 @@ pub fn run(args: GatewayArgs) -> u8 {
         .pipeline_capacity(args.export_queue)
         .idle_close(Duration::from_secs_f64(args.idle_close.max(0.0)))
         .decode_options(DecodeOptions::default().with_content(content.captures_any()))
-        .engine(engine)
         .passthrough(args.passthrough.then(|| config.clone()));
+    if let Some(rules) = rules {
+        builder = builder.engine(move || crate::map::engine_of(rules.clone(), &engine_book, tier));
+    }
+    if let Some(n) = args.decoders {
+        builder = builder.decoders(n);
+    }
     if let Some(g) = grpc {
         builder = builder.grpc(g);
     }

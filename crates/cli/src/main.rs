@@ -17,6 +17,10 @@ mod watch;
 
 use std::process::ExitCode;
 
+/// mimalloc: see the dependency's note in `Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Telemetry for coding agents: events, cost and health of Codex sessions.

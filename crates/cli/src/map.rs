@@ -132,15 +132,30 @@ pub(crate) fn alert_engine(
     book: &agentobs_cost::PriceBook,
     tier: ServiceTier,
 ) -> Result<agentobs_anomaly::Engine, String> {
-    let rules = match rules {
-        Some(p) => agentobs_anomaly::RuleSet::load(p).map_err(|e| e.to_string())?,
-        None => agentobs_anomaly::RuleSet::default(),
-    };
-    Ok(agentobs_anomaly::Engine::builder()
+    Ok(engine_of(alert_rules(rules)?, book, tier))
+}
+
+/// The rules of `--rules FILE`, or the built-in thresholds.
+pub(crate) fn alert_rules(
+    rules: Option<&std::path::Path>,
+) -> Result<agentobs_anomaly::RuleSet, String> {
+    match rules {
+        Some(p) => agentobs_anomaly::RuleSet::load(p).map_err(|e| e.to_string()),
+        None => Ok(agentobs_anomaly::RuleSet::default()),
+    }
+}
+
+/// An engine running `rules`, pricing with `book`.
+pub(crate) fn engine_of(
+    rules: agentobs_anomaly::RuleSet,
+    book: &agentobs_cost::PriceBook,
+    tier: ServiceTier,
+) -> agentobs_anomaly::Engine {
+    agentobs_anomaly::Engine::builder()
         .rules(rules)
         .price_book(book.clone())
         .default_tier(tier)
-        .build())
+        .build()
 }
 
 impl Source {

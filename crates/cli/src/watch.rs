@@ -89,6 +89,7 @@ pub fn run(args: WatchArgs) -> u8 {
         content,
         book,
         tier.unwrap_or(ServiceTier::Standard),
+        false,
     ) {
         Ok(s) => s,
         Err(e) => return usage(e),

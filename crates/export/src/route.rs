@@ -13,8 +13,8 @@ use crate::sdk_logs::SdkLogSink;
 enum Traces {
     /// Through `opentelemetry-otlp`'s span exporter (OTLP/HTTP protobuf).
     Sdk(SdkSpanSink<opentelemetry_otlp::SpanExporter>, String),
-    /// Our own OTLP/HTTP client (for JSON bodies, which the SDK exporter is built without).
-    #[cfg_attr(feature = "http-json", allow(dead_code))]
+    /// Our own OTLP/HTTP client (for JSON bodies, which the SDK exporter is built without,
+    /// and for [`Destinations::batched`]).
     Http(OtlpHttpExporter),
 }
 
@@ -30,8 +30,7 @@ impl std::fmt::Debug for Traces {
 enum Logs {
     /// Through `opentelemetry-otlp`'s log exporter (OTLP/HTTP protobuf).
     Sdk(SdkLogSink<opentelemetry_otlp::LogExporter>, String),
-    /// Our own OTLP/HTTP client (JSON bodies).
-    #[cfg_attr(feature = "http-json", allow(dead_code))]
+    /// Our own OTLP/HTTP client (JSON bodies, and [`Destinations::batched`]).
     Http(OtlpHttpExporter),
 }
 
@@ -170,13 +169,32 @@ impl Destinations {
     /// The destinations of `config`: OTLP/HTTP (protobuf through the SDK exporters, JSON
     /// through this crate's client) and, with the `grpc` feature, OTLP/gRPC.
     pub fn new(config: &ExportConfig) -> Result<Self, ExportError> {
+        Self::build(config, false)
+    }
+
+    /// As [`new`](Self::new), but OTLP/HTTP protobuf spans and log records go through this
+    /// crate's client too: one request per flush holding every resource of it. The SDK
+    /// exporters take one resource per export call, so a flush of spans from N sessions
+    /// (each its own resource, `service.instance.id`) costs them N requests; a gateway
+    /// with many sessions open at once wants this.
+    pub fn batched(config: &ExportConfig) -> Result<Self, ExportError> {
+        Self::build(config, true)
+    }
+
+    fn build(config: &ExportConfig, batched: bool) -> Result<Self, ExportError> {
         let mut rt = Runtime::default();
         let traces = match &config.traces {
             None => None,
+            Some(t) if batched && t.transport == Transport::HttpProtobuf => {
+                Some(Traces::Http(http_for(t)?))
+            }
             Some(t) => Some(traces(t, &mut rt)?),
         };
         let logs = match &config.logs {
             None => None,
+            Some(t) if batched && t.transport == Transport::HttpProtobuf => {
+                Some(Logs::Http(http_for(t)?))
+            }
             Some(t) => Some(logs(t, &mut rt)?),
         };
         let metrics = match &config.metrics {

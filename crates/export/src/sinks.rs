@@ -82,13 +82,35 @@ impl OtlpSink<ConfiguredDialect> {
     /// `Ok(None)` when no signal has a destination (nothing configured, or
     /// `OTEL_SDK_DISABLED=true`).
     pub fn from_config(config: &ExportConfig, dialect: &str) -> Result<Option<Self>, ExportError> {
+        Self::configured(config, dialect, false)
+    }
+
+    /// [`from_config`](Self::from_config) with [`Destinations::batched`]: OTLP/HTTP protobuf
+    /// spans and log records through this crate's client, all of a flush's resources in one
+    /// request — for many sessions at once (a gateway), each its own resource.
+    pub fn from_config_batched(
+        config: &ExportConfig,
+        dialect: &str,
+    ) -> Result<Option<Self>, ExportError> {
+        Self::configured(config, dialect, true)
+    }
+
+    fn configured(
+        config: &ExportConfig,
+        dialect: &str,
+        batched: bool,
+    ) -> Result<Option<Self>, ExportError> {
         let opt_in = config.genai_latest.then_some("gen_ai_latest_experimental");
         let inner =
             dialects::by_name(dialect, opt_in).ok_or_else(|| ExportError::UnknownDialect {
                 name: dialect.to_owned(),
                 known: dialects::NAMES.join(", "),
             })?;
-        let destinations = Destinations::new(config)?;
+        let destinations = if batched {
+            Destinations::batched(config)?
+        } else {
+            Destinations::new(config)?
+        };
         if destinations.is_empty() {
             return Ok(None);
         }

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +12,8 @@ use agentobs_export::proto::collector::logs::v1::ExportLogsServiceRequest;
 use agentobs_export::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use agentobs_export::proto::collector::trace::v1::ExportTraceServiceRequest;
 
+use crate::passthrough;
+use crate::shard::Router;
 use crate::stats::{self, Counters, Stats};
 
 /// The three OTLP signals.
@@ -115,13 +117,19 @@ impl std::fmt::Display for Reject {
     }
 }
 
-/// The receiving side's shared state: the queue's sending end and the limits.
+/// The receiving side's shared state: the decoder queues' sending ends and the limits.
 #[derive(Debug)]
 pub(crate) struct Ingest {
-    tx: Mutex<Option<SyncSender<Arc<Payload>>>>,
+    /// Where accepted requests go, until the input ends.
+    tx: Mutex<Option<Outputs>>,
     pub(crate) counters: Arc<Counters>,
     pipeline: Arc<Pipeline>,
-    queued: AtomicU64,
+    /// Parts queued (or being put on the queue) per shard: never above `capacity`, so a
+    /// part whose room was reserved always fits.
+    queued: Vec<AtomicU64>,
+    capacity: u64,
+    router: Router,
+    passthrough: bool,
     closing: AtomicBool,
     pub(crate) max_body_bytes: usize,
     pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
@@ -130,20 +138,50 @@ pub(crate) struct Ingest {
     pub(crate) closed: tokio::sync::watch::Sender<bool>,
 }
 
+/// The sending ends: one queue per decoder shard, and the passthrough's.
+#[derive(Debug)]
+struct Outputs {
+    shards: Vec<SyncSender<Arc<Payload>>>,
+    passthrough: Option<passthrough::Sender>,
+}
+
+/// How [`Ingest`] is set up.
+#[derive(Debug)]
+pub(crate) struct IngestConfig {
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) pipeline: Arc<Pipeline>,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) max_in_flight: usize,
+    pub(crate) retry_after: Duration,
+    /// Parts queued per decoder shard.
+    pub(crate) queue_capacity: usize,
+    pub(crate) passthrough: Option<passthrough::Sender>,
+}
+
 impl Ingest {
-    pub(crate) fn new(
-        tx: SyncSender<Arc<Payload>>,
-        counters: Arc<Counters>,
-        pipeline: Arc<Pipeline>,
-        max_body_bytes: usize,
-        max_in_flight: usize,
-        retry_after: Duration,
-    ) -> Self {
-        Ingest {
-            tx: Mutex::new(Some(tx)),
+    /// The receiving side of `c.queue_capacity`-deep queues to the decoders (one per
+    /// sending end).
+    pub(crate) fn new(tx: Vec<SyncSender<Arc<Payload>>>, c: IngestConfig) -> Self {
+        let IngestConfig {
             counters,
             pipeline,
-            queued: AtomicU64::new(0),
+            max_body_bytes,
+            max_in_flight,
+            retry_after,
+            queue_capacity,
+            passthrough,
+        } = c;
+        Ingest {
+            queued: tx.iter().map(|_| AtomicU64::new(0)).collect(),
+            capacity: queue_capacity.max(1) as u64,
+            router: Router::new(tx.len()),
+            passthrough: passthrough.is_some(),
+            tx: Mutex::new(Some(Outputs {
+                shards: tx,
+                passthrough,
+            })),
+            counters,
+            pipeline,
             closing: AtomicBool::new(false),
             max_body_bytes,
             in_flight: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
@@ -154,8 +192,8 @@ impl Ingest {
 
     /// The counters now.
     pub(crate) fn stats(&self) -> Stats {
-        self.counters
-            .snapshot(self.queued.load(Ordering::Relaxed), &self.pipeline.stats())
+        let queued = self.queued.iter().map(|q| q.load(Ordering::Relaxed)).sum();
+        self.counters.snapshot(queued, &self.pipeline.stats())
     }
 
     /// True once shutdown began.
@@ -177,9 +215,18 @@ impl Ingest {
         }
     }
 
-    /// A request was taken off the queue.
-    pub(crate) fn taken(&self) {
-        self.queued.fetch_sub(1, Ordering::Relaxed);
+    /// A part was taken off shard `shard`'s queue.
+    pub(crate) fn taken(&self, shard: usize) {
+        self.queued[shard].fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Room for one more part on shard `shard`'s queue, if there is any.
+    fn reserve(&self, shard: usize) -> bool {
+        self.queued[shard]
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| {
+                (q < self.capacity).then_some(q + 1)
+            })
+            .is_ok()
     }
 
     /// Counts a refusal.
@@ -193,31 +240,50 @@ impl Ingest {
         });
     }
 
-    /// Puts a parsed request on the queue without waiting.
+    /// Puts a parsed request on the decoders' queues without waiting: split by session
+    /// over the shards, all of it or (429, 503) none of it.
     pub(crate) fn submit(&self, payload: Payload) -> Result<(), Reject> {
         if self.closing() {
             return Err(Reject::Closing);
         }
         let records = payload.items();
+        let (parts, original) = self.router.split(payload, self.passthrough);
         let guard = self.tx.lock().map_err(|_| Reject::Closing)?;
-        let Some(tx) = guard.as_ref() else {
+        let Some(out) = guard.as_ref() else {
             return Err(Reject::Closing);
         };
-        self.queued.fetch_add(1, Ordering::Relaxed);
-        match tx.try_send(Arc::new(payload)) {
-            Ok(()) => {
-                stats::bump(&self.counters.accepted);
-                stats::add(&self.counters.records, records);
-                Ok(())
+        for (i, (shard, _)) in parts.iter().enumerate() {
+            if !self.reserve(*shard) {
+                for (s, _) in &parts[..i] {
+                    self.taken(*s);
+                }
+                return Err(Reject::Busy);
             }
-            Err(e) => {
-                self.queued.fetch_sub(1, Ordering::Relaxed);
-                match e {
-                    TrySendError::Full(_) => Err(Reject::Busy),
-                    TrySendError::Disconnected(_) => Err(Reject::Closing),
+        }
+        let mut whole = None;
+        let single = parts.len() == 1;
+        for (n, (shard, part)) in parts.into_iter().enumerate() {
+            let part = Arc::new(part);
+            if single {
+                whole = Some(part.clone());
+            }
+            // Room was reserved: only a decoder that has gone away refuses.
+            if out.shards[shard].try_send(part).is_err() {
+                self.taken(shard);
+                if n == 0 {
+                    return Err(Reject::Closing);
                 }
             }
         }
+        if let Some(p) = &out.passthrough
+            && let Some(req) = original.map(Arc::new).or(whole)
+        {
+            p.send(req);
+        }
+        drop(guard);
+        stats::bump(&self.counters.accepted);
+        stats::add(&self.counters.records, records);
+        Ok(())
     }
 }
 

@@ -3,21 +3,22 @@
 //! Codex (and any harness that exports the same `codex.*` signals), Claude Code and Gemini
 //! CLI send their OTLP logs, metrics and traces here, over OTLP/HTTP (`/v1/logs`, `/v1/metrics`, `/v1/traces`;
 //! protobuf or JSON; gzip bodies) or OTLP/gRPC. Each request is parsed on the receiving
-//! task, put on a bounded queue, and decoded by one thread into the typed event stream
+//! task, split by session over the decoder threads ([`GatewayBuilder::decoders`]), put on
+//! their bounded queues, and decoded into the typed event stream
 //! (`agentobs_codex::otlp`, `agentobs_claude::otlp` or `agentobs_gemini::otlp`, chosen per
 //! resource by its `service.name`, scope names or record names); the events go through the anomaly engine when one is given
 //! (its alerts become events of their sessions) and into an export [`Pipeline`] — typically
 //! an `OtlpSink` that maps them to a dialect, prices each request and sends them upstream.
 //!
 //! ```text
-//!  HTTP / gRPC ─> parse ─> bounded queue ─> decoder thread ─> anomaly Tap ─> Pipeline ─> upstream
-//!   (429/503,      (400 on   (full: 429 /      (sessions closed             (bounded
-//!   RESOURCE_       bad       RESOURCE_         when idle or at              queues,
-//!   EXHAUSTED)      input)    EXHAUSTED)        shutdown)                    own threads)
+//!  HTTP / gRPC ─> parse, split ─> bounded queues ─> decoder threads ─> anomaly Taps ─> Pipeline ─> upstream
+//!   (429/503,      (400 on bad    (one per thread;   (one per shard of    (one per      (bounded
+//!   RESOURCE_       input; by      full: 429 /        sessions, closed     thread)       queues,
+//!   EXHAUSTED)      session key)   RESOURCE_EXH.)     when idle or at end)               own threads)
 //! ```
 //!
 //! Memory is bounded: a request body (and its gunzipped form) is capped, so are the
-//! requests being read at once and the queue; the decoder waits while the pipeline's queue
+//! requests being read at once and the queues; a decoder waits while the pipeline's queue
 //! is nearly full, so an upstream that cannot keep up fills the gateway's queue and the
 //! receiver answers HTTP 429 with `Retry-After` (gRPC `RESOURCE_EXHAUSTED`) instead of
 //! dropping. Sessions from OTLP have no end: one whose last record is older than the idle
@@ -49,6 +50,7 @@ mod http;
 mod ingest;
 mod passthrough;
 mod route;
+mod shard;
 mod stats;
 mod worker;
 
@@ -110,8 +112,9 @@ pub enum GatewayError {
 /// Builds a [`Gateway`]. Defaults: no listener (give at least one), bodies up to
 /// [`DEFAULT_MAX_BODY_BYTES`], a queue of [`DEFAULT_QUEUE_CAPACITY`] requests,
 /// [`DEFAULT_MAX_IN_FLIGHT`] bodies read at once, [`DEFAULT_WORKERS`] worker threads,
-/// sessions closed after [`DEFAULT_IDLE_CLOSE`], `Retry-After` [`DEFAULT_RETRY_AFTER`], no
-/// anomaly engine, content withheld, no passthrough.
+/// [`default_decoders`] decoder threads, sessions closed after [`DEFAULT_IDLE_CLOSE`],
+/// `Retry-After` [`DEFAULT_RETRY_AFTER`], no anomaly engine, content withheld, no
+/// passthrough.
 #[derive(Debug)]
 pub struct GatewayBuilder {
     http: Option<SocketAddr>,
@@ -123,9 +126,16 @@ pub struct GatewayBuilder {
     idle_close: Duration,
     retry_after: Duration,
     decode: DecodeOptions,
-    engine: Option<Engine>,
+    engine: Option<worker::MakeEngine>,
     passthrough: Option<ExportConfig>,
     pipeline_capacity: usize,
+    decoders: Option<usize>,
+}
+
+/// The number of decoder threads a gateway runs unless told otherwise: the available
+/// parallelism (the CPUs this process may use), at least 1.
+pub fn default_decoders() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 impl GatewayBuilder {
@@ -158,7 +168,8 @@ impl GatewayBuilder {
         self
     }
 
-    /// Requests queued between receiving and decoding; beyond it, 429 / `RESOURCE_EXHAUSTED`.
+    /// Requests (their parts, per decoder thread) queued between receiving and decoding;
+    /// beyond it, 429 / `RESOURCE_EXHAUSTED`.
     pub fn queue_capacity(mut self, requests: usize) -> Self {
         self.queue_capacity = requests.max(1);
         self
@@ -194,9 +205,20 @@ impl GatewayBuilder {
         self
     }
 
-    /// Run the anomaly rules over the sessions; their alerts are forwarded as events.
-    pub fn engine(mut self, engine: Option<Engine>) -> Self {
-        self.engine = engine;
+    /// Run the anomaly rules over the sessions; their alerts are forwarded as events. Each
+    /// decoder thread runs its own engine, made by `make` (its sessions are its own).
+    pub fn engine(mut self, make: impl Fn() -> Engine + Send + Sync + 'static) -> Self {
+        self.engine = Some(worker::MakeEngine(Arc::new(make)));
+        self
+    }
+
+    /// Decoder threads (default [`default_decoders`]): each request's records are split by
+    /// session key (Codex `conversation.id`, Claude Code and Gemini CLI `session.id`;
+    /// records without one by resource), so every record of a session is decoded, priced
+    /// and checked by the same thread, which keeps that session's state. Each thread has
+    /// its own queue of [`queue_capacity`](Self::queue_capacity) parts.
+    pub fn decoders(mut self, threads: usize) -> Self {
+        self.decoders = Some(threads.max(1));
         self
     }
 
@@ -230,31 +252,48 @@ impl GatewayBuilder {
             None => None,
         };
         let pipeline = Arc::new(pipeline);
-        let (tx, rx) = std::sync::mpsc::sync_channel(self.queue_capacity);
+        let shards = self.decoders.unwrap_or_else(default_decoders);
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..shards)
+            .map(|_| std::sync::mpsc::sync_channel(self.queue_capacity))
+            .unzip();
         let ingest = Arc::new(ingest::Ingest::new(
-            tx,
-            counters.clone(),
-            pipeline.clone(),
-            self.max_body_bytes,
-            self.max_in_flight,
-            self.retry_after,
+            txs,
+            ingest::IngestConfig {
+                counters: counters.clone(),
+                pipeline: pipeline.clone(),
+                max_body_bytes: self.max_body_bytes,
+                max_in_flight: self.max_in_flight,
+                retry_after: self.retry_after,
+                queue_capacity: self.queue_capacity,
+                passthrough: passthrough.as_ref().and_then(|p| p.sender()),
+            },
         ));
-        let worker = worker::Worker {
-            rx,
-            pipeline: pipeline.clone(),
-            counters: counters.clone(),
-            ingest: ingest.clone(),
-            decode: self.decode,
-            engine: self.engine,
-            idle_close: self.idle_close,
-            capacity: self.pipeline_capacity as u64,
-            passthrough: passthrough.as_ref().and_then(|p| p.sender()),
+        let mut workers = Vec::with_capacity(shards);
+        for (shard, rx) in rxs.into_iter().enumerate() {
+            let spawned = worker::Worker {
+                shard,
+                shards,
+                rx,
+                pipeline: pipeline.clone(),
+                counters: counters.clone(),
+                ingest: ingest.clone(),
+                decode: self.decode,
+                engine: self.engine.as_ref().map(|make| (make.0)()),
+                idle_close: self.idle_close,
+                capacity: self.pipeline_capacity as u64,
+            }
+            .spawn();
+            match spawned {
+                Ok(w) => workers.push(w),
+                Err(source) => {
+                    ingest.end_input();
+                    return Err(GatewayError::Start {
+                        what: "decoder thread",
+                        source,
+                    });
+                }
+            }
         }
-        .spawn()
-        .map_err(|source| GatewayError::Start {
-            what: "decoder thread",
-            source,
-        })?;
         let mut servers = Vec::new();
         let mut http_addr = None;
         let mut grpc_addr = None;
@@ -272,7 +311,7 @@ impl GatewayBuilder {
             runtime: Some(runtime),
             ingest,
             pipeline,
-            worker: Some(worker),
+            workers,
             servers,
             passthrough,
             http_addr,
@@ -288,7 +327,7 @@ pub struct Gateway {
     runtime: Option<tokio::runtime::Runtime>,
     ingest: Arc<ingest::Ingest>,
     pipeline: Arc<Pipeline>,
-    worker: Option<std::thread::JoinHandle<()>>,
+    workers: Vec<std::thread::JoinHandle<()>>,
     servers: Vec<tokio::task::JoinHandle<()>>,
     passthrough: Option<passthrough::Passthrough>,
     http_addr: Option<SocketAddr>,
@@ -323,6 +362,7 @@ impl Gateway {
             engine: None,
             passthrough: None,
             pipeline_capacity: agentobs_export::pipeline::DEFAULT_QUEUE_CAPACITY,
+            decoders: None,
         }
     }
 
@@ -367,7 +407,7 @@ impl Gateway {
             });
         }
         self.ingest.end_input();
-        if let Some(w) = self.worker.take() {
+        for w in std::mem::take(&mut self.workers) {
             while !w.is_finished() && Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(5));
             }

@@ -63,7 +63,8 @@ pub struct Stats {
     pub rejected_too_large: u64,
     /// Requests refused with 503 while shutting down.
     pub rejected_closing: u64,
-    /// Requests waiting to be decoded.
+    /// Requests waiting to be decoded, counted per decoder thread (a request split over
+    /// two threads counts twice until both have taken their part).
     pub queued: u64,
     /// Events handed to the export pipeline (incl. alerts).
     pub forwarded_events: u64,

@@ -1,6 +1,7 @@
-//! The decoder thread: requests off the queue → events → anomaly tap → export pipeline;
-//! sessions closed when idle and at the end.
+//! A decoder thread (one per shard): its requests off its queue → events → its anomaly
+//! tap → the export pipeline; its sessions closed when idle and at the end.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -21,12 +22,25 @@ use agentobs_codex::otlp::{
 use agentobs_gemini::otlp as gemini;
 
 use crate::ingest::{Ingest, Payload};
-use crate::passthrough;
 use crate::route::{self, Source};
 use crate::stats::{self, Counters};
 
-/// What the decoder thread needs.
+/// Makes each shard's anomaly engine.
+#[derive(Clone)]
+pub(crate) struct MakeEngine(pub(crate) Arc<dyn Fn() -> Engine + Send + Sync>);
+
+impl std::fmt::Debug for MakeEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MakeEngine")
+    }
+}
+
+/// What a decoder thread needs.
 pub(crate) struct Worker {
+    /// Which shard it is.
+    pub(crate) shard: usize,
+    /// Of how many.
+    pub(crate) shards: usize,
     pub(crate) rx: Receiver<Arc<Payload>>,
     pub(crate) pipeline: Arc<Pipeline>,
     pub(crate) counters: Arc<Counters>,
@@ -35,18 +49,19 @@ pub(crate) struct Worker {
     pub(crate) engine: Option<Engine>,
     pub(crate) idle_close: Duration,
     pub(crate) capacity: u64,
-    pub(crate) passthrough: Option<passthrough::Sender>,
 }
 
 impl Worker {
     pub(crate) fn spawn(self) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new()
-            .name("agentobs-gateway-decode".into())
+            .name(format!("agentobs-decode-{}", self.shard))
             .spawn(move || self.run())
     }
 
     fn run(self) {
         let Worker {
+            shard,
+            shards,
             rx,
             pipeline,
             counters,
@@ -55,16 +70,20 @@ impl Worker {
             engine,
             idle_close,
             capacity,
-            passthrough,
         } = self;
         let mut decoder = Decoders::new(decode);
+        let clock = Cell::new(Instant::now());
+        // The room above the high-water mark is shared by the shards, so that together
+        // they never overflow the pipeline's queue.
         let forward = Forward {
             pipeline: &pipeline,
             counters: &counters,
             sessions: HashMap::new(),
             high_water: capacity / 2,
-            room_after_wait: capacity - capacity / 2,
+            room_after_wait: ((capacity - capacity / 2) / shards.max(1) as u64).max(1),
             room: 0,
+            clock: &clock,
+            last: None,
         };
         let mut tap = Tap::optional(engine, forward);
         let tick = (idle_close / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
@@ -72,14 +91,12 @@ impl Worker {
         loop {
             match rx.recv_timeout(tick) {
                 Ok(payload) => {
-                    ingest.taken();
+                    ingest.taken(shard);
+                    clock.set(Instant::now());
                     let summary = decoder.decode(&payload, &mut tap);
                     stats::add(&counters.decoded_events, summary.events);
                     stats::add(&counters.skipped_records, summary.skipped);
                     stats::add(&counters.bad_records, summary.bad);
-                    if let Some(p) = &passthrough {
-                        p.send(payload);
-                    }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -239,6 +256,11 @@ struct Forward<'a> {
     room_after_wait: u64,
     /// Messages that can be sent without looking at the queues again.
     room: u64,
+    /// When the request being decoded was taken: when its sessions were last heard of.
+    clock: &'a Cell<Instant>,
+    /// The context of the last event, and when its session's entry was last touched: most
+    /// events follow one of the same session, whose entry is then up to date already.
+    last: Option<(Arc<SessionContext>, Instant)>,
 }
 
 impl Forward<'_> {
@@ -258,17 +280,21 @@ impl EventSink for Forward<'_> {
         if matches!(event.kind, EventKind::Alert(_)) {
             stats::bump(&self.counters.alerts);
         }
-        if let Some(id) = event.ctx.thread_or_session_id() {
+        let now = self.clock.get();
+        let fresh = self
+            .last
+            .as_ref()
+            .is_some_and(|(ctx, at)| Arc::ptr_eq(ctx, &event.ctx) && *at == now);
+        if !fresh && let Some(id) = event.ctx.thread_or_session_id() {
             match self.sessions.get_mut(id) {
-                Some(s) => *s = (event.ctx.clone(), Instant::now()),
+                Some(s) => *s = (event.ctx.clone(), now),
                 None => {
                     self.sessions
-                        .insert(Arc::from(id), (event.ctx.clone(), Instant::now()));
-                    self.counters
-                        .open_sessions
-                        .store(self.sessions.len() as u64, Ordering::Relaxed);
+                        .insert(Arc::from(id), (event.ctx.clone(), now));
+                    stats::bump(&self.counters.open_sessions);
                 }
             }
+            self.last = Some((event.ctx.clone(), now));
         }
         self.reserve();
         self.pipeline.emit(event.clone());
@@ -285,9 +311,8 @@ impl EventSink for Forward<'_> {
             && self.sessions.remove(id).is_some()
         {
             stats::bump(&self.counters.closed_sessions);
-            self.counters
-                .open_sessions
-                .store(self.sessions.len() as u64, Ordering::Relaxed);
+            self.counters.open_sessions.fetch_sub(1, Ordering::Relaxed);
+            self.last = None;
         }
         self.reserve();
         self.pipeline.end_source(end);

@@ -1,6 +1,7 @@
 //! State that spans requests: a bounded map, the session context of each conversation, which
 //! conversation a trace belongs to, and the per-session tallies used for corroboration.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::sync::Arc;
@@ -27,8 +28,28 @@ impl<K: Hash + Eq + Clone, V> Bounded<K, V> {
         }
     }
 
-    pub(super) fn get(&self, k: &K) -> Option<&V> {
+    /// The entry of `k`, looked up by a borrowed form (no key is built to look).
+    pub(super) fn get<Q>(&self, k: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.map.get(k)
+    }
+
+    /// The entry of `k` made with `make` if absent, as
+    /// [`get_or_insert_with`](Self::get_or_insert_with), but the owned key is only built
+    /// when the entry is new.
+    pub(super) fn get_or_insert_borrowed<Q>(&mut self, k: &Q, make: impl FnOnce() -> V) -> &mut V
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if self.map.contains_key(k) {
+            // Present: found again mutably (a second lookup is cheaper than a new key).
+            return self.map.get_mut(k).expect("the entry was just found");
+        }
+        self.get_or_insert_with(&k.to_owned(), make)
     }
 
     pub(super) fn len(&self) -> usize {
@@ -159,7 +180,7 @@ impl Sessions {
         meta: Option<&SessionMeta<'_>>,
         res: &ResourceInfo<'_>,
     ) -> &mut Session {
-        let s = self.by_id.get_or_insert_with(&id.to_owned(), || {
+        let s = self.by_id.get_or_insert_borrowed(id, || {
             let mut ctx = SessionContext::new(Harness::Codex);
             ctx.thread_id = (!id.is_empty()).then(|| id.to_owned());
             Session {
@@ -178,7 +199,7 @@ impl Sessions {
 
     /// The tally of `id`.
     pub(super) fn tally(&self, id: &str) -> Option<SessionTally> {
-        self.by_id.get(&id.to_owned()).map(|s| s.tally)
+        self.by_id.get(id).map(|s| s.tally)
     }
 
     /// Number of sessions held.
@@ -191,14 +212,14 @@ impl Sessions {
         if trace_id.is_empty() || id.is_empty() {
             return;
         }
-        if self.traces.get(&trace_id.to_vec()).map(String::as_str) != Some(id) {
+        if self.traces.get(trace_id).map(String::as_str) != Some(id) {
             self.traces.insert(trace_id.to_vec(), id.to_owned());
         }
     }
 
     /// The conversation `trace_id` belongs to, when known.
     pub(super) fn trace_conversation(&self, trace_id: &[u8]) -> Option<&str> {
-        self.traces.get(&trace_id.to_vec()).map(String::as_str)
+        self.traces.get(trace_id).map(String::as_str)
     }
 
     /// Every session's context (for tests and statistics).

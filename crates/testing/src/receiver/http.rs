@@ -30,6 +30,8 @@ pub(super) fn serve(
         while !shared.stopped() {
             match listener.accept() {
                 Ok((stream, _)) => {
+                    // Without the `tls` feature `Tls` is uninhabited (and so `Copy`).
+                    #[allow(clippy::clone_on_copy)]
                     let (shared, tls) = (shared.clone(), tls.clone());
                     conns.push(thread::spawn(move || connection(stream, &shared, tls)));
                 }
