@@ -26,24 +26,9 @@ cd "$root"
 k1="${1:-1000}"
 k2="${2:-10000}"
 per_body=100
-target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -q -p agentobs-cli
-cargo build --release -q -p agentobs-gateway --example otlp_load
-agentobs="$target/release/agentobs"
-load="$target/release/examples/otlp_load"
-rotel="$(.ci/install-rotel.sh | tail -n 1)"
-capture=tests/fixtures/codex-0.171/multi_tool/otlp/0001-logs.json
-work="$(mktemp -d "${TMPDIR:-/tmp}/gateway_memory.XXXXXX")"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-wait_port() {
-  for _ in $(seq 1 200); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "gateway_memory: nothing on 127.0.0.1:$1" >&2; exit 1
-}
+name=gateway_memory
+# shellcheck source=benches/gateway_common.sh
+. benches/gateway_common.sh
 rss() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"; }
 stat_of() {
   python3 -c "import json,sys,urllib.request;print(json.load(urllib.request.urlopen('http://127.0.0.1:15418/stats'))[sys.argv[1]])" "$1"

@@ -25,24 +25,9 @@ rounds="${2:-3}"
 protocols="${PROTOCOLS:-http/protobuf http/json grpc}"
 connections="${CONNECTIONS:-4}"
 per="${PER:-2000}"
-target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -q -p agentobs-cli
-cargo build --release -q -p agentobs-gateway --example otlp_load
-agentobs="$target/release/agentobs"
-load="$target/release/examples/otlp_load"
-rotel="$(.ci/install-rotel.sh | tail -n 1)"
-capture=tests/fixtures/codex-0.171/multi_tool/otlp/0001-logs.json
-work="$(mktemp -d "${TMPDIR:-/tmp}/vs_rotel_gateway.XXXXXX")"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-wait_port() {
-  for _ in $(seq 1 200); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "vs_rotel_gateway: nothing on 127.0.0.1:$1" >&2; exit 1
-}
+name=vs_rotel_gateway
+# shellcheck source=benches/gateway_common.sh
+. benches/gateway_common.sh
 "$rotel" start --otlp-http-endpoint 127.0.0.1:15419 --otlp-grpc-endpoint 127.0.0.1:15420 \
   --exporter blackhole >"$work/sink.log" 2>&1 &
 pids+=($!)
