@@ -588,7 +588,9 @@ fn prompt(text: &str, show: bool) -> UserPrompt {
     p
 }
 
-fn error_kind(status: u16) -> Option<ErrorKind> {
+/// The kind of an Anthropic API failure, by HTTP status (529 is Anthropic's "overloaded").
+/// The transcript's `apiErrorStatus` and the OTLP `api_error` record's `status_code` share it.
+pub(crate) fn error_kind(status: u16) -> Option<ErrorKind> {
     Some(match status {
         400 => ErrorKind::BadRequest,
         401 | 403 => ErrorKind::Unauthorized,

@@ -3,12 +3,13 @@
 use agentobs_codex::otlp::AttrLookup as Attrs;
 use agentobs_codex::otlp::harness::user_prompt;
 use agentobs_schema::{
-    Decision, DecisionSource, ErrorEvent, ErrorKind, EventKind, Redacted, TokenUsage,
-    TokenUsageEvent, ToolDecision, ToolResult,
+    Decision, DecisionSource, ErrorEvent, EventKind, Redacted, TokenUsage, TokenUsageEvent,
+    ToolDecision, ToolResult,
 };
 
 use super::NAME_PREFIX;
 use super::proto::logs::v1::LogRecord;
+use crate::reader::error_kind;
 
 /// The event name of a record: the `event.name` attribute (`api_request`), else the body
 /// (`claude_code.api_request`), without the prefix.
@@ -78,18 +79,6 @@ fn error(a: &Attrs<'_>) -> Result<ErrorEvent, String> {
     e.kind = status.and_then(error_kind);
     e.turn_id = a.str("prompt.id").map(str::to_owned);
     Ok(e)
-}
-
-/// The kind of an Anthropic API failure, by HTTP status.
-fn error_kind(status: u16) -> Option<ErrorKind> {
-    Some(match status {
-        400 => ErrorKind::BadRequest,
-        401 | 403 => ErrorKind::Unauthorized,
-        429 => ErrorKind::RateLimited,
-        529 => ErrorKind::ServerOverloaded,
-        500..=599 => ErrorKind::InternalServerError,
-        _ => return None,
-    })
 }
 
 fn decision(a: &Attrs<'_>) -> ToolDecision {
