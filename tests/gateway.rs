@@ -35,6 +35,20 @@ struct Usage {
     cost_usd: f64,
 }
 
+/// The same keys, and per key the same requests and tokens and the same cost (to 1e-12).
+fn assert_same_usage<K: Ord + std::fmt::Debug>(a: &BTreeMap<K, Usage>, b: &BTreeMap<K, Usage>) {
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, x) in a {
+        let y = &b[k];
+        assert_eq!(
+            (x.requests, x.input, x.output, x.cached),
+            (y.requests, y.input, y.output, y.cached),
+            "{k:?}"
+        );
+        assert!((x.cost_usd - y.cost_usd).abs() < 1e-12, "{k:?}");
+    }
+}
+
 fn int_of(kv: &[KeyValue], key: &str) -> Option<i64> {
     kv.iter()
         .find(|k| k.key == key)
@@ -703,19 +717,7 @@ fn two_gateways_routed_by_session_give_one_gateways_totals() {
     }
     split.extend(second);
     assert_eq!(whole.len(), sessions.len(), "{whole:?}");
-    assert_eq!(
-        whole.keys().collect::<Vec<_>>(),
-        split.keys().collect::<Vec<_>>()
-    );
-    for (k, w) in &whole {
-        let s = &split[k];
-        assert_eq!(
-            (w.requests, w.input, w.output, w.cached),
-            (s.requests, s.input, s.output, s.cached),
-            "{k}"
-        );
-        assert!((w.cost_usd - s.cost_usd).abs() < 1e-12, "{k}");
-    }
+    assert_same_usage(&whole, &split);
     let events = |r: &[&agentobs_gateway::ShutdownReport]| -> (u64, u64) {
         (
             r.iter().map(|r| r.stats.decoded_events).sum(),
@@ -1054,19 +1056,7 @@ fn decoder_shards_give_one_decoders_totals_and_alerts() {
     let (one, one_usage, one_alerts) = run(1);
     let (four, four_usage, four_alerts) = run(4);
     assert!(one_usage.len() >= 9, "{one_usage:?}");
-    assert_eq!(
-        one_usage.keys().collect::<Vec<_>>(),
-        four_usage.keys().collect::<Vec<_>>()
-    );
-    for (k, a) in &one_usage {
-        let b = &four_usage[k];
-        assert_eq!(
-            (a.requests, a.input, a.output, a.cached),
-            (b.requests, b.input, b.output, b.cached),
-            "{k:?}"
-        );
-        assert!((a.cost_usd - b.cost_usd).abs() < 1e-12, "{k:?}");
-    }
+    assert_same_usage(&one_usage, &four_usage);
     assert!(one.alerts > 0, "the rules fired: {one:?}");
     assert_eq!(one_alerts.len() as u64, one.alerts, "{one_alerts:?}");
     assert_eq!(one_alerts, four_alerts);
