@@ -121,6 +121,12 @@ fn one_hour_cache_writes_are_billed_at_their_own_rate() {
     // A split larger than the writes is clamped to them: all 1_000 at 10 = 0.01.
     u.cache_write_1h_input_tokens = 5_000;
     approx(price("claude-opus-4-8", &u, STD).cache_write_usd, 0.01);
+    // claude-opus-5-5 (4 / 0.20 / 5, 1h: 8 / 20), the request Claude Code 2.1.332 billed at
+    // $0.007094: plain 101 · 4 = 404; cached 3_100 · 0.2 = 620; writes 810 · 5 + 200 · 8 =
+    // 5_650; output 21 · 20 = 420; 7_094 per 1M.
+    let mut o = usage(4_211, 3_100, 1_010, 21, 0);
+    o.cache_write_1h_input_tokens = 200;
+    approx(price("claude-opus-5-5", &o, STD).total_usd(), 0.007094);
     // Without a one-hour rate (OpenAI), one-hour writes fall back to the write rate.
     let mut g = usage(10_000, 0, 4_000, 0, 0);
     g.cache_write_1h_input_tokens = 4_000;

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Checks one conformance run of the real Claude Code CLI (tests/conformance/claude.sh).
+
+- the CLI ran, and the scripted API answered at least one request;
+- `agentobs report --harness claude` on the run's home: no warning, and the tokens the API sent
+  (Anthropic's disjoint counts, added up over its log) in agentobs's terms;
+- that report's cost equals the CLI's own `total_cost_usd` (the harness's own figure);
+- upstream of `agentobs gateway`: chat spans for the session with `gen_ai.usage.*` tokens equal
+  to the transcript's, and `agentobs.cost.usd` equal to the transcript's cost but for the
+  one-hour cache writes: Claude Code's OTLP `api_request` records give the cache writes without
+  their lifetime, so the gateway bills them all at the five-minute rate. The gap must be exactly
+  the API's one-hour writes times the price book's (one-hour - five-minute) rate of the model.
+
+Standard library only; the OTLP/JSON helpers are check_gateway.py's.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from check_gateway import FAILURES, check, upstream
+
+
+def api_totals(work):
+    t = {"input": 0, "cached": 0, "writes": 0, "output": 0, "requests": 0, "one_hour": {}}
+    for line in open(f"{work}/requests.jsonl", encoding="utf-8"):
+        u = json.loads(line)["usage"]
+        t["requests"] += 1
+        t["cached"] += u["cache_read_input_tokens"]
+        t["writes"] += u["cache_creation_input_tokens"]
+        t["input"] += (u["input_tokens"] + u["cache_read_input_tokens"]
+                       + u["cache_creation_input_tokens"])
+        t["output"] += u["output_tokens"]
+        model = json.loads(line)["model"]
+        t["one_hour"][model] = (t["one_hour"].get(model, 0)
+                                + u["cache_creation"]["ephemeral_1h_input_tokens"])
+    return t
+
+
+def one_hour_gap(one_hour):
+    """What billing one-hour writes at the five-minute rate leaves out, in USD."""
+    book = tomllib.loads((Path(__file__).parents[2] / "crates/cost/prices/snapshot.toml")
+                         .read_text(encoding="utf-8"))["models"]
+    return sum(n * (book[m].get("cache_write_1h", book[m]["cache_write"]) - book[m]["cache_write"])
+               / 1e6 for m, n in one_hour.items())
+
+
+def cli_cost(work):
+    for line in open(f"{work}/stream.jsonl", encoding="utf-8"):
+        event = json.loads(line)
+        if event.get("type") == "result" and "total_cost_usd" in event:
+            return float(event["total_cost_usd"])
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--agentobs", required=True)
+    a = ap.parse_args()
+    w = a.work
+    status = open(f"{w}/claude.status").read().strip()
+    check("claude", "the CLI exited 0", status == "claude exit status 0",
+          status + " " + open(f"{w}/claude.stderr").read()[-400:])
+    api = api_totals(w)
+    check("claude", "the scripted API answered", api["requests"] > 0, api)
+    out = subprocess.run([a.agentobs, "report", "--harness", "claude", "--claude-home",
+                          f"{w}/home/.claude", "--json", "--no-cache"],
+                         capture_output=True, text=True, check=False)
+    check("claude", "agentobs report ran", out.returncode == 0, out.stderr[-400:])
+    report = json.loads(out.stdout or "{}")
+    totals = report.get("totals", {})
+    check("claude", "the transcript reads without warnings", report.get("warnings") == [],
+          report.get("warnings"))
+    ours = {"input": totals.get("input_tokens"), "cached": totals.get("cached_input_tokens"),
+            "writes": totals.get("cache_write_input_tokens"),
+            "output": totals.get("output_tokens")}
+    theirs = {k: api[k] for k in ours if k != "one_hour"}
+    check("claude", "the transcript's tokens are the API's", ours == theirs, (ours, theirs))
+    cost = cli_cost(w)
+    check("claude", "cost equals Claude Code's own total_cost_usd",
+          cost is not None and abs(totals.get("cost_usd", -1) - cost) < 1e-9,
+          (totals.get("cost_usd"), cost))
+    print(f"  claude: {api['requests']} request(s), {ours['input']} in / {ours['output']} out, "
+          f"${totals.get('cost_usd')} (Claude Code: ${cost})")
+
+    spans, _, _ = upstream(w)
+    chats = [s for s in spans if s["attrs"].get("gen_ai.operation.name") == "chat"
+             and "gen_ai.usage.input_tokens" in s["attrs"]]
+    check("claude", "chat spans with tokens arrived upstream", bool(chats), len(spans))
+    up = {"input": sum(int(s["attrs"]["gen_ai.usage.input_tokens"]) for s in chats),
+          "output": sum(int(s["attrs"].get("gen_ai.usage.output_tokens", 0)) for s in chats)}
+    check("claude", "upstream tokens equal the transcript's",
+          up == {"input": ours["input"], "output": ours["output"]}, (up, ours))
+    up_cost = sum(float(s["attrs"].get("agentobs.cost.usd", 0.0)) for s in chats)
+    gap = one_hour_gap(api["one_hour"])
+    check("claude", "upstream cost is the transcript's less the one-hour writes' premium",
+          abs(up_cost + gap - totals.get("cost_usd", -1)) < 1e-9,
+          (up_cost, gap, totals.get("cost_usd")))
+    print(f"  claude: upstream ${up_cost:.6f} + one-hour premium ${gap:.6f}")
+    sys.exit(1 if FAILURES else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Conformance with the real Claude Code CLI (npm `@anthropic-ai/claude-code`, pinned): one
+# `claude -p` run against the scripted Messages API of anthropic_server.py, with Claude Code's
+# own OTLP logs and metrics (OTLP/HTTP JSON) going to `agentobs gateway`, which forwards GenAI
+# spans to otlp_sink.py. check_claude.py then checks that the transcript read by
+# `agentobs report --harness claude` has no warning and the API's tokens, that its cost equals
+# the CLI's own `total_cost_usd` and the price book's, and that the gateway's upstream spans
+# carry the same tokens and cost.
+#
+# Everything runs inside `unshare -n` (loopback only). Needs root for unshare; without it, says
+# so and skips. CLAUDE_CODE_VERSION (default 2.1.332); KEEP_WORK=1 keeps the work folder.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+if [ "${1:-}" = "--inner" ]; then
+  work=$2 bin=$3 agentobs=$4
+  set +e
+  ip link set lo up
+  python3 "$root/tests/conformance/otlp_sink.py" --port 14339 --out "$work/upstream.jsonl" \
+    --seconds 200 2>"$work/sink.stderr" &
+  sink=$!
+  python3 "$root/tests/conformance/anthropic_server.py" --port 18095 --seconds 200 \
+    --log "$work/requests.jsonl" 2>"$work/server.stderr" &
+  server=$!
+  wait_port 14339 && wait_port 18095
+  "$agentobs" gateway --listen 127.0.0.1:14338 --dialect genai \
+    --forward http://127.0.0.1:14339 --forward-protocol http/json --idle-close 2 \
+    --duration 150 2>"$work/gateway.stderr" &
+  gateway=$!
+  wait_port 14338
+  mkdir -p "$work/home" "$work/project"
+  (cd "$work/project" && env -i PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb LANG=C.UTF-8 \
+    HOME="$work/home" TMPDIR="$work/home" \
+    ANTHROPIC_BASE_URL=http://127.0.0.1:18095 ANTHROPIC_API_KEY=conformance-key \
+    CLAUDE_CODE_ENABLE_TELEMETRY=1 OTEL_LOGS_EXPORTER=otlp OTEL_METRICS_EXPORTER=otlp \
+    OTEL_EXPORTER_OTLP_PROTOCOL=http/json OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:14338 \
+    OTEL_LOGS_EXPORT_INTERVAL=500 OTEL_METRIC_EXPORT_INTERVAL=500 \
+    timeout 120 "$bin" -p "say hello" --output-format stream-json --verbose \
+    >"$work/stream.jsonl" 2>"$work/claude.stderr")
+  echo "claude exit status $?" >"$work/claude.status"
+  # The gateway closes the idle session (2 s) and flushes; then it is stopped.
+  sleep 4
+  kill -TERM $gateway; wait $gateway
+  kill $server $sink 2>/dev/null
+  exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "claude_conformance: skipped (needs root for unshare -n)"
+  exit 0
+fi
+cargo build -q -p agentobs-cli
+agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
+[ -x "$agentobs" ] || { echo "claude_conformance: $agentobs was not built"; exit 1; }
+version=${CLAUDE_CODE_VERSION:-2.1.332}
+cache=${CARGO_TARGET_DIR:-$root/target}/conformance/claude-code-$version
+bin=$cache/node_modules/.bin/claude
+if [ ! -x "$bin" ]; then
+  mkdir -p "$cache"
+  (cd "$cache" && npm install --silent --no-audit --no-fund "@anthropic-ai/claude-code@$version" >/dev/null)
+fi
+echo "claude code $(unshare -n sh -c "ip link set lo up; HOME=$cache $bin --version" | awk '{print $1}') through agentobs"
+work=$(mktemp -d)
+unshare -n "$0" --inner "$work" "$bin" "$agentobs"
+status=0
+python3 "$root/tests/conformance/check_claude.py" --work "$work" --agentobs "$agentobs" || status=1
+if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work: $work"; else rm -rf "$work"; fi
+[ $status = 0 ] && echo "claude_conformance: all checks passed"
+exit $status
