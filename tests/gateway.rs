@@ -925,6 +925,33 @@ fn claude_code_and_gemini_cli_otlp_arrive_as_genai_with_the_transcripts_tokens_a
     )];
     assert_eq!((router.requests, router.input, router.output), (1, 300, 12));
     assert!(router.cost_usd > 0.0);
+    // The router's call opens the session's turn, but the turn names the routed model, and
+    // the router's chat span says what it was for.
+    let spans: Vec<_> = upstream_traces(&upstream)
+        .into_iter()
+        .flat_map(|r| r.resource_spans)
+        .flat_map(|r| r.scope_spans)
+        .flat_map(|s| s.spans)
+        .filter(|s| str_of(&s.attributes, "gen_ai.conversation.id") == Some(GEMINI_SESSION))
+        .collect();
+    let agent: Vec<_> = spans
+        .iter()
+        .filter(|s| str_of(&s.attributes, "gen_ai.operation.name") == Some("invoke_agent"))
+        .map(|s| str_of(&s.attributes, "gen_ai.request.model"))
+        .collect();
+    assert_eq!(agent, [Some("gemini-3.8-flash")]);
+    let purposes: Vec<_> = spans
+        .iter()
+        .filter(|s| str_of(&s.attributes, "gen_ai.operation.name") == Some("chat"))
+        .map(|s| {
+            (
+                str_of(&s.attributes, "gen_ai.request.model"),
+                str_of(&s.attributes, "agentobs.request.purpose"),
+            )
+        })
+        .collect();
+    assert!(purposes.contains(&(Some("gemini-3.5-flash-lite"), Some("utility_router"))));
+    assert_eq!(purposes.iter().filter(|(_, p)| p.is_none()).count(), 2);
     // The Codex run is decoded beside them, as before.
     assert!(
         got.keys()

@@ -83,7 +83,10 @@ struct Record {
 ///
 /// The log is a patch log, so nothing is emitted before its end: a record written twice is
 /// billed once, with its later content (tool calls) kept, at the position of its first
-/// write. `$set` records and unknown record types are skipped without a warning.
+/// write. `$set` records and unknown record types are skipped without a warning, except a
+/// rewrite of a known record under an unknown type, which is damage: a warning on its line,
+/// and the record's newest write of a known type is used. A `gemini` rewrite that lost its
+/// `tokens` is damage too: a warning, and the counts of its newest earlier write are billed.
 #[derive(Debug)]
 pub struct ChatReader<R> {
     lines: Lines<R>,
@@ -205,11 +208,46 @@ impl<R: BufRead> ChatReader<R> {
         emit.start(&mut out);
         let mut attempt = Vec::new();
         for id in &order {
-            let Some(writes) = records.get(id) else {
+            let Some(writes) = records.get_mut(id) else {
                 continue;
             };
-            // A damaged rewrite must not cost the record its good earlier write.
+            // Token counts do not leave a record: a `gemini` rewrite without them is damaged,
+            // and bills the counts of its newest earlier write that had them.
+            let mut last_tokens: Option<&Value> = None;
+            let mut restore = Vec::new();
+            for (i, w) in writes.iter().enumerate() {
+                match w.value.get("tokens").filter(|t| !t.is_null()) {
+                    Some(t) => last_tokens = Some(t),
+                    None if w.value.get("type").and_then(Value::as_str) == Some("gemini") => {
+                        if let Some(t) = last_tokens {
+                            restore.push((i, t.clone()));
+                        }
+                    }
+                    None => {}
+                }
+            }
+            for (i, tokens) in restore {
+                let w = &mut writes[i];
+                if let Some(o) = w.value.as_object_mut() {
+                    o.insert("tokens".to_owned(), tokens);
+                }
+                let m = format!(
+                    "record {id} rewritten without its tokens; the earlier counts are billed"
+                );
+                self.warn(sink, w.line, WarningKind::BadValue, m);
+            }
+            let writes = &*writes;
+            // A damaged rewrite must not cost the record its good earlier write. A write of
+            // a type this reader does not know, when another write of the same record has one
+            // it knows, is damaged too: a record keeps its type.
+            let typed = writes.iter().any(|w| known_type(&w.value));
             for r in writes.iter().rev() {
+                if typed && !known_type(&r.value) {
+                    let t = r.value.get("type").and_then(Value::as_str).unwrap_or("");
+                    let m = format!("record {id} rewritten with unknown type {t:?}; skipped");
+                    self.warn(sink, r.line, WarningKind::BadValue, m);
+                    continue;
+                }
                 attempt.clear();
                 match emit.record(r, &mut attempt) {
                     Ok(()) => {
@@ -398,6 +436,14 @@ impl Emitter {
         t.output = Redacted::from_text(&output, self.show);
         t
     }
+}
+
+/// A message record of a type [`Emitter::record`] reads.
+fn known_type(v: &Value) -> bool {
+    matches!(
+        v.get("type").and_then(Value::as_str),
+        Some("user" | "gemini" | "error")
+    )
 }
 
 fn texts(content: Option<&Value>) -> String {

@@ -67,3 +67,64 @@ proptest! {
         prop_assert_eq!(got.ends.len(), 1);
     }
 }
+
+#[test]
+fn a_rewrite_under_an_unknown_type_keeps_the_earlier_write() {
+    let lines: Vec<String> = TOOL.lines().map(str::to_owned).collect();
+    let id = "14df2fbf-3c15-4123-9a89-837b9c63220d";
+    // Lines 5 and 7 are the record's two writes; the second is damaged in its type.
+    assert!(lines[4].contains(id) && lines[6].contains(id));
+    let mut text = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i == 6 {
+            text.push_str(&l.replacen("\"type\":\"gemini\"", "\"type\":\"gemé漢ini\"", 1));
+        } else {
+            text.push_str(l);
+        }
+        text.push('\n');
+    }
+    let mut got = Collect::default();
+    let _ = ChatReader::new(text.as_bytes(), "c", ReadOptions::default()).feed(&mut got);
+    let lines_warned: Vec<u64> = got.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines_warned, [7]);
+    assert!(got.warnings[0].message.contains("unknown type"));
+    let mut orig = Collect::default();
+    let _ = ChatReader::new(TOOL.as_bytes(), "c", ReadOptions::default()).feed(&mut orig);
+    assert_eq!(billed(&got), billed(&orig));
+
+    // A rewrite that lost its tokens keeps its tool calls and bills the first write's counts.
+    let text: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let l = if i == 6 {
+                l.replacen("\"tokens\":", "\"tokenz\":", 1)
+            } else {
+                l.clone()
+            };
+            l + "\n"
+        })
+        .collect();
+    let mut got = Collect::default();
+    let _ = ChatReader::new(text.as_bytes(), "c", ReadOptions::default()).feed(&mut got);
+    assert_eq!(got.warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [7]);
+    assert!(got.warnings[0].message.contains("without its tokens"));
+    assert_eq!(billed(&got), billed(&orig));
+    let tools = |c: &Collect| {
+        c.events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::ToolResult(_)))
+            .count()
+    };
+    assert_eq!((tools(&got), tools(&orig)), (1, 1));
+
+    // A record of an unknown type that is written only so is skipped without a warning.
+    let other = lines[4]
+        .replace(id, "00000000-0000-0000-0000-000000000000")
+        .replacen("\"type\":\"gemini\"", "\"type\":\"info\"", 1);
+    let text = format!("{TOOL}{other}\n");
+    let mut got = Collect::default();
+    let _ = ChatReader::new(text.as_bytes(), "c", ReadOptions::default()).feed(&mut got);
+    assert!(got.warnings.is_empty(), "{:?}", got.warnings);
+    assert_eq!(billed(&got), billed(&orig));
+}

@@ -496,6 +496,12 @@ pub struct TokenUsageEvent {
     /// Provider response id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_id: Option<String>,
+    /// What the harness made the request for when it was not the agent's own turn, in the
+    /// harness's words (Gemini CLI's model router: `utility_router`). `None` for the agent's
+    /// own requests. Such a request is billed like any other, but it does not name the
+    /// turn's model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 impl TokenUsageEvent {

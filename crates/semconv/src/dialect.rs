@@ -191,6 +191,10 @@ pub struct TurnState {
     pub error: Option<String>,
     /// The history was compacted during the turn.
     pub compacted: bool,
+    /// The model of the turn's first own request (one without a
+    /// [`purpose`](agentobs_schema::TokenUsageEvent::purpose)): the model the turn's span
+    /// names. `None` until such a request is seen.
+    pub model: Option<String>,
 }
 
 impl TurnState {

@@ -196,6 +196,12 @@ impl<D: Dialect, S: SignalSink> Mapper<D, S> {
             EventKind::TokenUsage(u) => {
                 cost = pricer.price(&event.ctx, u);
                 add_usage(session, &u.usage, cost.as_ref());
+                if let Some(t) = &mut session.turn
+                    && t.model.is_none()
+                    && u.purpose.is_none()
+                {
+                    t.model.clone_from(&event.ctx.model);
+                }
             }
             EventKind::ToolResult(r) => {
                 if let Some(t) = &mut session.turn {
@@ -457,6 +463,7 @@ fn new_turn(
         failed_tool_calls: 0,
         error: None,
         compacted: false,
+        model: None,
     }
 }
 

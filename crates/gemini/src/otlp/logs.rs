@@ -55,6 +55,12 @@ fn usage(a: &Attrs<'_>) -> Result<TokenUsageEvent, String> {
     let mut ev = TokenUsageEvent::new(u);
     ev.prompt_tokens = Some(u.input_tokens);
     ev.turn_id = a.str("prompt_id").map(str::to_owned);
+    // `main` is the conversation's own request; any other role (`utility_router`) is a call
+    // the CLI makes for itself.
+    ev.purpose = a
+        .str("role")
+        .filter(|r| !r.is_empty() && *r != "main")
+        .map(str::to_owned);
     Ok(ev)
 }
 

@@ -34,7 +34,9 @@
 //! `cached_content_token_count`, output = `output_token_count + thoughts_token_count`, with
 //! the thoughts as reasoning. The model router's own call (`role` `utility_router`, a
 //! flash-lite model) is a billed request like any other: it gives a token-usage event of its
-//! model, though the chat log does not record it.
+//! model, though the chat log does not record it. That event's
+//! [`purpose`](agentobs_schema::TokenUsageEvent::purpose) is the record's `role` when it is not
+//! `main`, so the router's call does not name the turn's model.
 //!
 //! Other log events are skipped: `gemini_cli.api_request` (its response carries the
 //! tokens), `gen_ai.client.inference.operation.details` (the GenAI copy of the same

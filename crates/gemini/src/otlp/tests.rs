@@ -103,6 +103,16 @@ fn the_tool_capture_gives_the_chat_logs_tokens_and_the_routers_call() {
         (5200, 4096, 40)
     );
     assert_eq!(main[0].0, "gemini-3.8-flash");
+    // The router's call says what it was for; the conversation's own requests do not.
+    let purposes: Vec<_> = sink
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TokenUsage(t) => Some(t.purpose.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(purposes, [Some("utility_router"), None, None]);
 
     const SESSION: &str = "578366f4-44cd-4b63-a7cb-664be5662f61";
     let e = &sink.events[0];

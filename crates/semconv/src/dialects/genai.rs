@@ -132,6 +132,9 @@ impl GenAi {
         if let Some(p) = u.prompt_tokens.filter(|p| *p != u.usage.input_tokens) {
             a.push(ao::REQUEST_PROMPT_TOKENS, p);
         }
+        if let Some(p) = &u.purpose {
+            a.push(ao::REQUEST_PURPOSE, p.clone());
+        }
         if let Some(w) = u.context_window {
             a.push(ao::CONTEXT_WINDOW, w);
         }
@@ -420,8 +423,12 @@ impl Dialect for GenAi {
             let a = &mut span.attributes;
             self.usage_attrs(a, &turn.usage);
             turn_attrs(a, turn);
-            // The model may be named only after the turn began (a turn context line).
-            if !a.contains(g::REQUEST_MODEL)
+            // The turn's own requests name its model: a harness's helper call (a model
+            // router) may have opened the turn under another one. Without any, the context's,
+            // which may be named only after the turn began (a turn context line).
+            if let Some(m) = &turn.model {
+                a.set(g::REQUEST_MODEL, m.clone());
+            } else if !a.contains(g::REQUEST_MODEL)
                 && let Some(m) = &ctx.model
             {
                 a.set(g::REQUEST_MODEL, m.clone());

@@ -147,6 +147,9 @@ impl Dialect for OpenInference {
                     }
                     None => a.push(ao::COST_UNPRICED, true),
                 }
+                if let Some(p) = &u.purpose {
+                    a.push(ao::REQUEST_PURPOSE, p.clone());
+                }
                 cx.emit_span(span);
                 let mut series = AttrList::with_capacity(2);
                 if let Some(m) = cx.model() {
@@ -267,7 +270,7 @@ fn metadata(
             "trigger",
             turn.started.as_ref().and_then(|s| s.trigger.as_deref()),
         ),
-        ("model", ctx.model.as_deref()),
+        ("model", turn.model.as_deref().or(ctx.model.as_deref())),
         (
             "approval_policy",
             started.and_then(|s| s.approval_policy.as_deref()),

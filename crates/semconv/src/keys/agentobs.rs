@@ -42,6 +42,8 @@ pub const TURN_TTFT_MS: &str = "agentobs.turn.time_to_first_token_ms";
 pub const SOURCE_TRACE_ID: &str = "agentobs.source.trace_id";
 /// The request's attempt number (0-based).
 pub const REQUEST_ATTEMPT: &str = "agentobs.request.attempt";
+/// What the harness made the request for, when not the agent's own turn (`utility_router`).
+pub const REQUEST_PURPOSE: &str = "agentobs.request.purpose";
 /// Prompt size that picked the price tier, when it differs from the billed input.
 pub const REQUEST_PROMPT_TOKENS: &str = "agentobs.request.prompt_tokens";
 /// Model context window in tokens.

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Conformance with the real Gemini CLI (npm `@google/gemini-cli`, pinned): one headless
+# `gemini -p --yolo` run against the scripted Gemini API of gemini_server.py (the CLI's router
+# call, a turn that calls run_shell_command, and a final turn that thinks), with the CLI's own
+# OTLP (logs, metrics and spans over OTLP/HTTP) going to `agentobs gateway`, which forwards GenAI
+# spans to otlp_sink.py. check_gemini.py then checks the chat log read by
+# `agentobs report --harness gemini` and the gateway's upstream spans against the API's usage,
+# the CLI's own per-model stats and the price book.
+#
+# Everything runs inside `unshare -n` (loopback only). Needs root for unshare; without it, says
+# so and skips. GEMINI_CLI_VERSION (default 0.61.0); KEEP_WORK=1 keeps the work folder.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+if [ "${1:-}" = "--inner" ]; then
+  work=$2 bin=$3 agentobs=$4
+  set +e
+  ip link set lo up
+  python3 "$root/tests/conformance/otlp_sink.py" --port 14349 --out "$work/upstream.jsonl" \
+    --seconds 200 2>"$work/sink.stderr" &
+  sink=$!
+  python3 "$root/tests/conformance/gemini_server.py" --port 18096 --seconds 200 \
+    --log "$work/requests.jsonl" 2>"$work/server.stderr" &
+  server=$!
+  wait_port 14349 && wait_port 18096
+  "$agentobs" gateway --listen 127.0.0.1:14348 --dialect genai \
+    --forward http://127.0.0.1:14349 --forward-protocol http/json --idle-close 2 \
+    --duration 150 2>"$work/gateway.stderr" &
+  gateway=$!
+  wait_port 14348
+  mkdir -p "$work/home/.gemini" "$work/home/tmp" "$work/project"
+  # The API-key auth type keeps GOOGLE_GEMINI_BASE_URL and passes headless auth validation.
+  cat >"$work/home/.gemini/settings.json" <<'EOF'
+{
+  "telemetry": {"enabled": true, "target": "local", "otlpEndpoint": "http://127.0.0.1:14348",
+                "otlpProtocol": "http", "logPrompts": false, "traces": true},
+  "privacy": {"usageStatisticsEnabled": false},
+  "general": {"disableAutoUpdate": true, "disableUpdateNag": true},
+  "security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": false}}
+}
+EOF
+  (cd "$work/project" && env -i PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb LANG=C.UTF-8 \
+    HOME="$work/home" TMPDIR="$work/home/tmp" \
+    GEMINI_API_KEY=conformance-key GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:18096 \
+    timeout 120 "$bin" -p "run echo conformance" --output-format stream-json --yolo \
+    </dev/null >"$work/stream.jsonl" 2>"$work/gemini.stderr")
+  echo "gemini exit status $?" >"$work/gemini.status"
+  # The gateway closes the idle session (2 s) and flushes; then it is stopped.
+  sleep 4
+  kill -TERM $gateway; wait $gateway
+  kill $server $sink 2>/dev/null
+  exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "gemini_conformance: skipped (needs root for unshare -n)"
+  exit 0
+fi
+cargo build -q -p agentobs-cli
+agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
+[ -x "$agentobs" ] || { echo "gemini_conformance: $agentobs was not built"; exit 1; }
+version=${GEMINI_CLI_VERSION:-0.61.0}
+cache=${CARGO_TARGET_DIR:-$root/target}/conformance/gemini-cli-$version
+bin=$cache/node_modules/.bin/gemini
+if [ ! -x "$bin" ]; then
+  mkdir -p "$cache"
+  (cd "$cache" && npm install --silent --no-audit --no-fund "@google/gemini-cli@$version" >/dev/null)
+fi
+echo "gemini cli $(unshare -n sh -c "ip link set lo up; HOME=$cache $bin --version") through agentobs"
+work=$(mktemp -d)
+unshare -n "$0" --inner "$work" "$bin" "$agentobs"
+status=0
+python3 "$root/tests/conformance/check_gemini.py" --work "$work" --agentobs "$agentobs" || status=1
+if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work: $work"; else rm -rf "$work"; fi
+[ $status = 0 ] && echo "gemini_conformance: all checks passed"
+exit $status
