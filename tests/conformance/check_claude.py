@@ -6,10 +6,12 @@
   (Anthropic's disjoint counts, added up over its log) in agentobs's terms;
 - that report's cost equals the CLI's own `total_cost_usd` (the harness's own figure);
 - upstream of `agentobs gateway`: chat spans for the session with `gen_ai.usage.*` tokens equal
-  to the transcript's, and `agentobs.cost.usd` equal to the transcript's cost but for the
-  one-hour cache writes: Claude Code's OTLP `api_request` records give the cache writes without
-  their lifetime, so the gateway bills them all at the five-minute rate. The gap must be exactly
-  the API's one-hour writes times the price book's (one-hour - five-minute) rate of the model.
+  to the transcript's, `agentobs.cost.reported_usd` summing to the CLI's own cost, and
+  `agentobs.cost.usd` equal to the transcript's cost. Claude Code's OTLP `api_request` records
+  give the cache writes without their lifetime; the gateway reads the one-hour writes from the
+  record's `cost_usd`, so the scripted API's 200 one-hour writes per request must be priced at
+  the one-hour rate there too (billing them at the five-minute rate would miss by exactly
+  their premium, which is checked to be above zero so the check can fail).
 
 Standard library only; the OTLP/JSON helpers are check_gateway.py's.
 """
@@ -96,11 +98,17 @@ def main():
     check("claude", "upstream tokens equal the transcript's",
           up == {"input": ours["input"], "output": ours["output"]}, (up, ours))
     up_cost = sum(float(s["attrs"].get("agentobs.cost.usd", 0.0)) for s in chats)
+    reported = sum(float(s["attrs"].get("agentobs.cost.reported_usd", 0.0)) for s in chats)
+    check("claude", "upstream spans carry Claude Code's own cost",
+          cost is not None and abs(reported - cost) < 1e-9, (reported, cost))
     gap = one_hour_gap(api["one_hour"])
-    check("claude", "upstream cost is the transcript's less the one-hour writes' premium",
-          abs(up_cost + gap - totals.get("cost_usd", -1)) < 1e-9,
-          (up_cost, gap, totals.get("cost_usd")))
-    print(f"  claude: upstream ${up_cost:.6f} + one-hour premium ${gap:.6f}")
+    check("claude", "the run has one-hour writes whose premium the gateway could miss",
+          gap > 0, gap)
+    check("claude", "upstream cost equals the transcript's, one-hour writes included",
+          abs(up_cost - totals.get("cost_usd", -1)) < 1e-9,
+          (up_cost, totals.get("cost_usd"), gap))
+    print(f"  claude: upstream ${up_cost:.6f} (Claude Code's own ${reported:.6f}; one-hour "
+          f"premium ${gap:.6f} included)")
     sys.exit(1 if FAILURES else 0)
 
 

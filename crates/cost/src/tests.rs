@@ -134,6 +134,50 @@ fn one_hour_cache_writes_are_billed_at_their_own_rate() {
 }
 
 #[test]
+fn a_reported_cost_gives_the_lifetime_split_the_tokens_leave_open() {
+    use agentobs_schema::{Harness, SessionContext, Timestamp, TokenUsageEvent};
+    // Claude Code's OTLP gives 1_010 cache writes without their lifetime, and its own
+    // cost_usd. claude-opus-5-5 (4 / 0.20 / 5, 1h: 8 / 20): all five-minute, the request is
+    // 404 + 620 + 1_010 · 5 + 420 = 6_494 per 1M; each one-hour write adds 8 − 5 = 3 per 1M.
+    // Reported $0.007094 = 6_494 + 3 · 200: 200 one-hour writes, and the cost is the CLI's.
+    let mut ctx = SessionContext::new(Harness::ClaudeCode);
+    ctx.model = Some("claude-opus-5-5".into());
+    let book = PriceBook::embedded();
+    let request = |reported: Option<f64>, one_hour: u64| {
+        let mut u = usage(4_211, 3_100, 1_010, 21, 0);
+        u.cache_write_1h_input_tokens = one_hour;
+        let mut e = TokenUsageEvent::new(u);
+        e.reported_cost_usd = reported;
+        let r = crate::Request::new(Timestamp::default(), &ctx, &e);
+        (
+            r.one_hour_writes(&book, STD),
+            r.cost(&book, STD).unwrap().total_usd(),
+        )
+    };
+    let (n, cost) = request(Some(0.007094), 0);
+    assert_eq!(n, Some(200));
+    approx(cost, 0.007094);
+    // No reported cost, or one the five-minute reading already explains: five-minute writes.
+    let (n, cost) = request(None, 0);
+    assert_eq!(n, None);
+    approx(cost, 0.006494);
+    assert_eq!(request(Some(0.006494), 0).0, None);
+    // Every write one-hour (6_494 + 3 · 1_010 = 9_524) is the most the cost can say.
+    assert_eq!(request(Some(0.009524), 0).0, Some(1_010));
+    // More than that, or a cost that is no whole number of premiums: the harness priced with
+    // other rates, so the book's reading stands.
+    for other in [0.009527, 0.0070945, 0.5, -1.0, f64::NAN] {
+        let (n, cost) = request(Some(other), 0);
+        assert_eq!(n, None, "{other}");
+        approx(cost, 0.006494);
+    }
+    // A source that gave the split keeps it, whatever it reported.
+    let (n, cost) = request(Some(0.009524), 200);
+    assert_eq!(n, None);
+    approx(cost, 0.007094);
+}
+
+#[test]
 fn cache_write_without_a_write_price_is_billed_at_input_rate() {
     // gpt-5 has no write price: 6_000 · 1.25 + 4_000 · 1.25 = 0.0075 + 0.005 = 0.0125,
     // the same as 10_000 plain input tokens; a 1.25× premium would give 0.01375.

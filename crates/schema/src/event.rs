@@ -475,7 +475,7 @@ impl ToolResult {
 /// `usage` is what this request adds to the bill. `cumulative` is the thread's running total
 /// after it, as the source reported it. Rows a source repeats (Codex re-emits, fork replays)
 /// produce no event at all, so summing `usage` over events is exact.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TokenUsageEvent {
     /// Tokens of this request (what it bills).
@@ -502,6 +502,12 @@ pub struct TokenUsageEvent {
     /// turn's model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
+    /// What the harness itself billed for this request, in USD, when it says (Claude Code's
+    /// OTLP `cost_usd`). Kept beside the price book's cost; where the tokens leave the bill
+    /// open (cache writes without their lifetime), the price book uses it to close it (see
+    /// `agentobs_cost::Request::cost`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_cost_usd: Option<f64>,
 }
 
 impl TokenUsageEvent {

@@ -149,6 +149,17 @@ fn the_tool_capture_gives_the_transcripts_tokens_and_the_tool_events() {
     assert_eq!(tally.traces.requests, 2);
     assert_eq!(tally.traces.tokens, tally.logs.tokens);
     assert!((tally.logs.reported_cost_usd - (0.02625 + 0.0034625)).abs() < 1e-9);
+    // Each request's own cost is on its event, for the price book to read the cache split.
+    let reported: Vec<_> = sink
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TokenUsage(t) => t.reported_cost_usd,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reported.len(), 2);
+    assert!((reported[0] - 0.02625).abs() < 1e-12 && (reported[1] - 0.0034625).abs() < 1e-12);
     let metric = |kind| d.metric_total(SESSION, "claude_code.token.usage", Some(kind));
     assert_eq!(metric("input"), Some(1280.0));
     assert_eq!(metric("cacheRead"), Some(3000.0));

@@ -135,6 +135,9 @@ impl GenAi {
         if let Some(p) = &u.purpose {
             a.push(ao::REQUEST_PURPOSE, p.clone());
         }
+        if let Some(c) = u.reported_cost_usd.filter(|c| c.is_finite()) {
+            a.push(ao::COST_REPORTED_USD, c);
+        }
         if let Some(w) = u.context_window {
             a.push(ao::CONTEXT_WINDOW, w);
         }

@@ -150,6 +150,9 @@ impl Dialect for OpenInference {
                 if let Some(p) = &u.purpose {
                     a.push(ao::REQUEST_PURPOSE, p.clone());
                 }
+                if let Some(c) = u.reported_cost_usd.filter(|c| c.is_finite()) {
+                    a.push(ao::COST_REPORTED_USD, c);
+                }
                 cx.emit_span(span);
                 let mut series = AttrList::with_capacity(2);
                 if let Some(m) = cx.model() {

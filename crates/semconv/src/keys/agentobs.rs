@@ -15,6 +15,9 @@ pub const COST_CACHE_WRITE_USD: &str = "agentobs.cost.cache_write_usd";
 pub const COST_OUTPUT_USD: &str = "agentobs.cost.output_usd";
 /// Set (true) when the model has no price, so no cost is claimed.
 pub const COST_UNPRICED: &str = "agentobs.cost.unpriced";
+/// What the harness itself billed for the request in USD, when it says (Claude Code's
+/// `cost_usd`), beside agentobs's own `agentobs.cost.usd`.
+pub const COST_REPORTED_USD: &str = "agentobs.cost.reported_usd";
 /// Requests without a price in a turn.
 pub const COST_UNPRICED_REQUESTS: &str = "agentobs.cost.unpriced_requests";
 /// Counter of cost in USD: each priced model request adds its cost (an unpriced request adds

@@ -323,9 +323,10 @@ impl<D: HarnessProfile> Decoder<D> {
             return Ok(None);
         }
         let session = self.entry(res.session_of(a, D::SESSION_KEY), res.version);
-        for kind in kinds.iter() {
+        for kind in kinds.iter_mut() {
             if let EventKind::TokenUsage(t) = kind {
-                session.tally.logs.add(&t.usage, D::reported_cost_usd(a));
+                t.reported_cost_usd = D::reported_cost_usd(a);
+                session.tally.logs.add(&t.usage, t.reported_cost_usd);
             }
         }
         if let Some(model) = D::model(a)
