@@ -155,6 +155,9 @@ def main():
     check("gemini", "the shell command arrived as execute_tool",
           [t.get("gen_ai.tool.name") for t in tools] == ["run_shell_command"]
           and tools[0].get("agentobs.tool.reported_success") is True, tools)
+    # Without prompt logging the CLI sends no arguments, so no length may be claimed for them.
+    check("gemini", "no arguments length is claimed for arguments the CLI did not send",
+          bool(tools) and "agentobs.tool.arguments_length" not in tools[0], tools)
     decisions = [e["attrs"] for s in mine for e in s.get("events", [])
                  if s["attrs"].get("gen_ai.operation.name") == "invoke_agent"
                  and e.get("name") == "agentobs.tool.decision"]

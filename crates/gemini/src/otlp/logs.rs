@@ -99,7 +99,10 @@ fn tool_call(a: &Attrs<'_>, show: bool) -> Result<ToolResult, String> {
     t.duration_ms = a.u64("duration_ms")?;
     t.success = a.bool("success");
     t.reported_success = t.success;
-    t.arguments = Redacted::from_text(a.str("function_args").unwrap_or(""), show);
+    // Gemini CLI leaves the arguments out unless it logs prompts: then they are unknown.
+    if let Some(args) = a.str("function_args") {
+        t.arguments = Redacted::from_text(args, show);
+    }
     t.mcp_server = a.str("mcp_server_name").map(str::to_owned);
     t.origin = match a.str("tool_type") {
         Some("mcp") => Some(ToolOrigin::Mcp),

@@ -484,8 +484,15 @@ pub(crate) fn tool_agentobs_attrs(a: &mut AttrList, r: &agentobs_schema::ToolRes
         r.origin.as_ref().map(|o| o.as_str().to_owned()),
     );
     a.set_opt(ao::TOOL_MCP_SERVER, r.mcp_server.clone());
-    a.set(ao::TOOL_ARGUMENTS_LENGTH, r.arguments.len());
-    a.set(ao::TOOL_OUTPUT_LENGTH, r.output.len());
+    // A withheld length of 0 is also what a source leaves when it gives neither the content
+    // nor its size (Gemini CLI without prompt logging): no length is claimed then.
+    let known = |c: &agentobs_schema::Redacted<String>| !(c.is_withheld() && c.is_empty());
+    if known(&r.arguments) {
+        a.set(ao::TOOL_ARGUMENTS_LENGTH, r.arguments.len());
+    }
+    if known(&r.output) {
+        a.set(ao::TOOL_OUTPUT_LENGTH, r.output.len());
+    }
     a.set_opt(ao::TOOL_BLOCKED_BY, r.blocked_by.clone());
 }
 
