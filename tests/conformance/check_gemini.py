@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks one conformance run of the real Gemini CLI (tests/conformance/gemini.sh).
 
-- the CLI ran, the scripted API answered its router call and two turns, and the tool ran;
+- the CLI ran, the scripted API refused one turn with HTTP 429 and answered the retry, the
+  router call and the next turn, and the tool ran;
 - the CLI's own per-model `stats` (stream-json `result`) equal the API's usage, model by model
   (the harness's own figures against what the API sent);
 - `agentobs report --harness gemini` on the run's home: no warning, and the tokens of the API's
@@ -11,8 +12,9 @@
 - upstream of `agentobs gateway`: chat spans for the session with the tokens and cost of every
   API call, the router's included and marked `agentobs.request.purpose = utility_router`; the
   session's `invoke_agent` span names the routed model, not the router's; an `execute_tool`
-  span for the shell command, and the CLI's approval of it as a tool decision on the turn (the
-  CLI's records name no call id).
+  span for the shell command without a claimed arguments length (the CLI sends none without
+  prompt logging), the CLI's approval of it as a tool decision on the turn (the CLI's records
+  name no call id), and the refused attempt as a `rate_limited` exception on the turn.
 
 Standard library only; the OTLP/JSON helpers are check_gateway.py's.
 """
@@ -30,7 +32,7 @@ BOOK = tomllib.loads((Path(__file__).parents[2] / "crates/cost/prices/snapshot.t
                      .read_text(encoding="utf-8"))["models"]
 
 
-def api_calls(work):
+def api_log(work):
     return [json.loads(line) for line in open(f"{work}/requests.jsonl", encoding="utf-8")]
 
 
@@ -78,7 +80,11 @@ def main():
     status = open(f"{w}/gemini.status").read().strip()
     check("gemini", "the CLI exited 0", status == "gemini exit status 0",
           status + " " + open(f"{w}/gemini.stderr").read()[-400:])
-    calls = api_calls(w)
+    log = api_log(w)
+    refused = [c for c in log if c["kind"] == "refused"]
+    calls = [c for c in log if c["kind"] != "refused"]
+    check("gemini", "the API refused one turn with 429 (then the CLI retried)",
+          [c["status"] for c in refused] == [429], refused)
     turns = [c for c in calls if c["kind"] == "turn"]
     helpers = [c for c in calls if c["kind"] == "helper"]
     check("gemini", "the API answered the router and two streamed turns",
@@ -161,6 +167,11 @@ def main():
     decisions = [e["attrs"] for s in mine for e in s.get("events", [])
                  if s["attrs"].get("gen_ai.operation.name") == "invoke_agent"
                  and e.get("name") == "agentobs.tool.decision"]
+    errors = [e["attrs"] for s in mine for e in s.get("events", [])
+              if s["attrs"].get("gen_ai.operation.name") == "invoke_agent"
+              and e.get("name") == "exception"]
+    check("gemini", "the refused attempt arrived as a rate-limited exception on the turn",
+          [e.get("exception.type") for e in errors] == ["rate_limited"], errors)
     check("gemini", "the CLI's approval of the call arrived as a tool decision",
           [(d.get("gen_ai.tool.name"), d.get("agentobs.decision")) for d in decisions]
           == [("run_shell_command", "approved")], decisions)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Conformance with the real Gemini CLI (npm `@google/gemini-cli`, pinned): one headless
 # `gemini -p --yolo` run against the scripted Gemini API of gemini_server.py (the CLI's router
-# call, a turn that calls run_shell_command, and a final turn that thinks), with the CLI's own
+# call, a turn that is refused once with HTTP 429 and then calls run_shell_command, and a final
+# turn that thinks), with the CLI's own
 # OTLP (logs, metrics and spans over OTLP/HTTP) going to `agentobs gateway`, which forwards GenAI
 # spans to otlp_sink.py. check_gemini.py then checks the chat log read by
 # `agentobs report --harness gemini` and the gateway's upstream spans against the API's usage,
@@ -29,7 +30,7 @@ if [ "${1:-}" = "--inner" ]; then
     --seconds 200 2>"$work/sink.stderr" &
   sink=$!
   python3 "$root/tests/conformance/gemini_server.py" --port 18096 --seconds 200 \
-    --log "$work/requests.jsonl" 2>"$work/server.stderr" &
+    --rate-limit-first --log "$work/requests.jsonl" 2>"$work/server.stderr" &
   server=$!
   wait_port 14349 && wait_port 18096
   "$agentobs" gateway --listen 127.0.0.1:14348 --dialect genai \

@@ -12,13 +12,18 @@ gets a 404 in Google's error shape.
   the answer is a text and a `run_shell_command` call (`echo conformance`); after the tool ran, it
   is a thought and a final text.
 
+With --rate-limit-first, the first conversation turn is refused once with HTTP 429
+`RESOURCE_EXHAUSTED` and a one-second `RetryInfo`, as the real API refuses an exhausted quota;
+the CLI retries it.
+
 Usage differs per answered request (n = 1, 2, ...), so a wrong sum cannot match by chance:
 helper calls prompt 300 + n and answer 10 + n; turns prompt 6,000 + 200 n (cached 4,000 + 100 n
 of it, Gemini's prompt count includes the cached part), answer 30 + n, and the final turn also
 thinks 15 + n tokens.
 
 Every answered request is appended as one JSON line to --log: model, kind (`helper` or `turn`),
-whether it streamed, and the `usageMetadata` sent. Standard library only.
+whether it streamed, and the `usageMetadata` sent; a refused one as kind `refused` with its
+status. Standard library only.
 """
 
 import argparse
@@ -75,6 +80,7 @@ def usage_metadata(prompt, answer, cached=0, thoughts=0):
 class Api(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     log_path = None
+    refuse_first_turn = False
 
     def log_message(self, *args):
         pass
@@ -90,6 +96,11 @@ class Api(BaseHTTPRequestHandler):
     def not_found(self):
         self.send_json(404, {"error": {"code": 404, "status": "NOT_FOUND",
                                        "message": f"no such method: {self.path}"}})
+
+    def log(self, entry):
+        if self.log_path:
+            with LOCK, open(self.log_path, "a", encoding="utf-8") as log:
+                log.write(json.dumps(entry) + "\n")
 
     def do_GET(self):
         self.not_found()
@@ -109,11 +120,23 @@ class Api(BaseHTTPRequestHandler):
             return self.send_json(200, {"totalTokens": max(1, len(raw) // 4)})
         if method not in ("generateContent", "streamGenerateContent"):
             return self.not_found()
-        with LOCK:
-            n = next(COUNTER)
         config = body.get("generationConfig") or {}
         schema = config.get("responseJsonSchema") or config.get("responseSchema")
-        if schema is not None or config.get("responseMimeType") == "application/json":
+        helper = schema is not None or config.get("responseMimeType") == "application/json"
+        with LOCK:
+            refuse = not helper and Api.refuse_first_turn
+            if refuse:
+                Api.refuse_first_turn = False
+        if refuse:
+            self.log({"model": model, "kind": "refused", "status": 429})
+            return self.send_json(429, {"error": {
+                "code": 429, "status": "RESOURCE_EXHAUSTED",
+                "message": "Resource has been exhausted (scripted).",
+                "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                             "retryDelay": "1s"}]}})
+        with LOCK:
+            n = next(COUNTER)
+        if helper:
             kind = "helper"
             parts = [{"text": json.dumps(smallest(schema) if schema else {})}]
             usage = usage_metadata(300 + n, 10 + n)
@@ -131,10 +154,7 @@ class Api(BaseHTTPRequestHandler):
             usage = usage_metadata(6000 + 200 * n, 30 + n, cached=4000 + 100 * n,
                                    thoughts=15 + n)
         stream = method == "streamGenerateContent"
-        if self.log_path:
-            with LOCK, open(self.log_path, "a", encoding="utf-8") as log:
-                log.write(json.dumps({"model": model, "kind": kind, "stream": stream,
-                                      "usage": usage}) + "\n")
+        self.log({"model": model, "kind": kind, "stream": stream, "usage": usage})
         response_id = f"conformance{n:06d}"
         if not stream:
             return self.send_json(200, {
@@ -170,8 +190,11 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log")
     parser.add_argument("--seconds", type=float, default=300, help="stop after this long")
+    parser.add_argument("--rate-limit-first", action="store_true",
+                        help="refuse the first conversation turn once with HTTP 429")
     args = parser.parse_args()
     Api.log_path = args.log
+    Api.refuse_first_turn = args.rate_limit_first
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Api)
     timer = threading.Timer(args.seconds, server.shutdown)
     timer.daemon = True
