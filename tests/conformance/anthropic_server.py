@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """A scripted Anthropic Messages API for conformance runs of the real Claude Code CLI.
 
-Binds 127.0.0.1 only. Every `POST /v1/messages` gets one text answer, streamed as server-sent
-events when the request asks for a stream, with its own request id (`request-id` header) and a
-usage that differs per request (n = 1, 2, ...): input 100 + n, cache writes 1,000 + 10 n, of
+Binds 127.0.0.1 only. Every `POST /v1/messages` gets one answer, streamed as server-sent
+events when the request asks for a stream: a `Bash` tool call (`echo conformance`) while the
+conversation has no tool result yet (with --tool), else a text. Each answer has its own request
+id (`request-id` header) and a usage that differs per request (n = 1, 2, ...): input 100 + n, cache writes 1,000 + 10 n, of
 which 1-hour writes 200, cache reads 3,000 + 100 n, output 20 + n. Other paths get 404.
 
-Every answered request is appended as one JSON line to --log: its model, message id, request id
-and the usage sent, so a check can add up what the API billed. Standard library only.
+Every answered request is appended as one JSON line to --log: its model, message id, request id,
+the usage sent and the id of the tool call it made, if any, so a check can add up what the API billed. Standard library only.
 """
 
 import argparse
@@ -34,9 +35,17 @@ def usage_of(n):
     }
 
 
+def has_tool_result(body):
+    return any(isinstance(block, dict) and block.get("type") == "tool_result"
+               for message in body.get("messages") or [] if message.get("role") == "user"
+               for block in (message.get("content") if isinstance(message.get("content"), list)
+                             else []))
+
+
 class Api(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     log_path = None
+    tool = False
 
     def log_message(self, *args):
         pass
@@ -55,17 +64,23 @@ class Api(BaseHTTPRequestHandler):
         msg_id = f"msg_conformance{n:06d}"
         req_id = f"req_conformance{n:06d}"
         usage = usage_of(n)
-        text = f"hello from the scripted API, answer {n}"
+        if Api.tool and not has_tool_result(body):
+            block = {"type": "tool_use", "id": f"toolu_conformance{n:06d}", "name": "Bash",
+                     "input": {"command": "echo conformance", "description": "Print a word"}}
+        else:
+            block = {"type": "text", "text": f"hello from the scripted API, answer {n}"}
         if self.log_path:
             with LOCK, open(self.log_path, "a") as f:
                 f.write(json.dumps({"model": model, "message_id": msg_id,
                                     "request_id": req_id, "usage": usage,
-                                    "stream": bool(body.get("stream"))}) + "\n")
+                                    "stream": bool(body.get("stream")),
+                                    "tool_use_id": block.get("id")}) + "\n")
+        stop = "tool_use" if block["type"] == "tool_use" else "end_turn"
         if body.get("stream"):
-            self.stream(model, msg_id, req_id, usage, text)
+            self.stream(model, msg_id, req_id, usage, block, stop)
         else:
             message = {"id": msg_id, "type": "message", "role": "assistant", "model": model,
-                       "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+                       "content": [block], "stop_reason": stop,
                        "stop_sequence": None, "usage": usage}
             data = json.dumps(message).encode()
             self.send_response(200)
@@ -75,20 +90,26 @@ class Api(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
 
-    def stream(self, model, msg_id, req_id, usage, text):
+    def stream(self, model, msg_id, req_id, usage, block, stop):
         start_usage = dict(usage, output_tokens=1)
+        if block["type"] == "tool_use":
+            first = dict(block, input={})
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+        else:
+            first = {"type": "text", "text": ""}
+            delta = {"type": "text_delta", "text": block["text"]}
         events = [
             ("message_start", {"type": "message_start", "message": {
                 "id": msg_id, "type": "message", "role": "assistant", "model": model,
                 "content": [], "stop_reason": None, "stop_sequence": None,
                 "usage": start_usage}}),
             ("content_block_start", {"type": "content_block_start", "index": 0,
-                                     "content_block": {"type": "text", "text": ""}}),
+                                     "content_block": first}),
             ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                     "delta": {"type": "text_delta", "text": text}}),
+                                     "delta": delta}),
             ("content_block_stop", {"type": "content_block_stop", "index": 0}),
             ("message_delta", {"type": "message_delta",
-                               "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                               "delta": {"stop_reason": stop, "stop_sequence": None},
                                "usage": {"output_tokens": usage["output_tokens"]}}),
             ("message_stop", {"type": "message_stop"}),
         ]
@@ -107,8 +128,11 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log")
     parser.add_argument("--seconds", type=float, default=300, help="stop after this long")
+    parser.add_argument("--tool", action="store_true",
+                        help="answer with a Bash tool call until the conversation has its result")
     args = parser.parse_args()
     Api.log_path = args.log
+    Api.tool = args.tool
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Api)
     timer = threading.Timer(args.seconds, server.shutdown)
     timer.daemon = True

@@ -2,6 +2,9 @@
 """Checks one conformance run of the real Claude Code CLI (tests/conformance/claude.sh).
 
 - the CLI ran, and the scripted API answered at least one request;
+- the transcript has the `Bash` call the API asked for (`--allowedTools Bash`), with the API's
+  call id, run successfully with its output; upstream it is an `execute_tool` span with that
+  call id and the CLI's approval (`approved`, by `config`) as a tool-decision event;
 - `agentobs report --harness claude` on the run's home: no warning, and the tokens the API sent
   (Anthropic's disjoint counts, added up over its log) in agentobs's terms;
 - that report's cost equals the CLI's own `total_cost_usd` (the harness's own figure);
@@ -89,6 +92,20 @@ def main():
     print(f"  claude: {api['requests']} request(s), {ours['input']} in / {ours['output']} out, "
           f"${totals.get('cost_usd')} (Claude Code: ${cost})")
 
+    # The tool call, in the transcript: the API's call id, run, and its output.
+    tool_ids = [json.loads(line).get("tool_use_id")
+                for line in open(f"{w}/requests.jsonl", encoding="utf-8")]
+    tool_ids = [t for t in tool_ids if t]
+    out = subprocess.run([a.agentobs, "events", "--harness", "claude", "--claude-home",
+                          f"{w}/home/.claude", "--json", "--include-content"],
+                         capture_output=True, text=True, check=False)
+    results = [e for e in map(json.loads, out.stdout.splitlines())
+               if e.get("type") == "tool_result"]
+    check("claude", "the transcript has the API's Bash call, run with its output",
+          [(r.get("tool"), r.get("call_id"), r.get("success"), r.get("output")) for r in results]
+          == [("Bash", t, True, "conformance") for t in tool_ids] and len(tool_ids) == 1,
+          (results, tool_ids))
+
     spans, _, _ = upstream(w)
     chats = [s for s in spans if s["attrs"].get("gen_ai.operation.name") == "chat"
              and "gen_ai.usage.input_tokens" in s["attrs"]]
@@ -109,6 +126,16 @@ def main():
           (up_cost, totals.get("cost_usd"), gap))
     print(f"  claude: upstream ${up_cost:.6f} (Claude Code's own ${reported:.6f}; one-hour "
           f"premium ${gap:.6f} included)")
+    tools = [s for s in spans if s["attrs"].get("gen_ai.operation.name") == "execute_tool"]
+    check("claude", "the Bash call arrived upstream as execute_tool with its call id",
+          [(s["attrs"].get("gen_ai.tool.name"), s["attrs"].get("gen_ai.tool.call.id"),
+            s["attrs"].get("agentobs.tool.reported_success")) for s in tools]
+          == [("Bash", t, True) for t in tool_ids], [s["attrs"] for s in tools])
+    decisions = [e["attrs"] for s in tools for e in s.get("events", [])
+                 if e.get("name") == "agentobs.tool.decision"]
+    check("claude", "its approval (by --allowedTools) arrived on the tool span",
+          [(d.get("agentobs.decision"), d.get("agentobs.decision.source")) for d in decisions]
+          == [("approved", "config")], decisions)
     sys.exit(1 if FAILURES else 0)
 
 

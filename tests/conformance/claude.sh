@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Conformance with the real Claude Code CLI (npm `@anthropic-ai/claude-code`, pinned): one
-# `claude -p` run against the scripted Messages API of anthropic_server.py, with Claude Code's
-# own OTLP logs and metrics (OTLP/HTTP JSON) going to `agentobs gateway`, which forwards GenAI
-# spans to otlp_sink.py. check_claude.py then checks that the transcript read by
-# `agentobs report --harness claude` has no warning and the API's tokens, that its cost equals
-# the CLI's own `total_cost_usd` and the price book's, and that the gateway's upstream spans
-# carry the same tokens and cost.
+# `claude -p --allowedTools Bash` run against the scripted Messages API of anthropic_server.py
+# (a turn that calls Bash, then a text), with Claude Code's own OTLP logs and metrics
+# (OTLP/HTTP JSON) going to `agentobs gateway`, which forwards GenAI spans to otlp_sink.py.
+# check_claude.py then checks that the transcript read by `agentobs report --harness claude`
+# has no warning and the API's tokens, that its cost equals the CLI's own `total_cost_usd`,
+# that the tool call is there, and that the gateway's upstream spans carry the same tokens,
+# cost and tool call.
 #
 # Everything runs inside `unshare -n` (loopback only). Needs root for unshare; without it, says
 # so and skips. CLAUDE_CODE_VERSION (default 2.1.332); KEEP_WORK=1 keeps the work folder.
@@ -28,7 +29,7 @@ if [ "${1:-}" = "--inner" ]; then
   python3 "$root/tests/conformance/otlp_sink.py" --port 14339 --out "$work/upstream.jsonl" \
     --seconds 200 2>"$work/sink.stderr" &
   sink=$!
-  python3 "$root/tests/conformance/anthropic_server.py" --port 18095 --seconds 200 \
+  python3 "$root/tests/conformance/anthropic_server.py" --port 18095 --seconds 200 --tool \
     --log "$work/requests.jsonl" 2>"$work/server.stderr" &
   server=$!
   wait_port 14339 && wait_port 18095
@@ -44,7 +45,8 @@ if [ "${1:-}" = "--inner" ]; then
     CLAUDE_CODE_ENABLE_TELEMETRY=1 OTEL_LOGS_EXPORTER=otlp OTEL_METRICS_EXPORTER=otlp \
     OTEL_EXPORTER_OTLP_PROTOCOL=http/json OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:14338 \
     OTEL_LOGS_EXPORT_INTERVAL=500 OTEL_METRIC_EXPORT_INTERVAL=500 \
-    timeout 120 "$bin" -p "say hello" --output-format stream-json --verbose \
+    timeout 120 "$bin" -p "run echo conformance" --output-format stream-json --verbose \
+    --allowedTools Bash \
     >"$work/stream.jsonl" 2>"$work/claude.stderr")
   echo "claude exit status $?" >"$work/claude.status"
   # The gateway closes the idle session (2 s) and flushes; then it is stopped.
