@@ -15,7 +15,9 @@ import argparse
 import itertools
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import serve
 
 COUNTER = itertools.count(1)
 LOCK = threading.Lock()
@@ -133,11 +135,7 @@ def main():
     args = parser.parse_args()
     Api.log_path = args.log
     Api.tool = args.tool
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Api)
-    timer = threading.Timer(args.seconds, server.shutdown)
-    timer.daemon = True
-    timer.start()
-    server.serve_forever()
+    serve(Api, args.port, args.seconds)
 
 
 if __name__ == "__main__":

@@ -19,14 +19,13 @@
 Standard library only; the OTLP/JSON helpers are check_gateway.py's.
 """
 
-import argparse
 import json
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
-from check_gateway import FAILURES, check, upstream
+from check_gateway import FAILURES, check, harness_report, harness_run, upstream
 
 
 def api_totals(work):
@@ -62,21 +61,11 @@ def cli_cost(work):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--agentobs", required=True)
-    a = ap.parse_args()
+    a = harness_run(__doc__, "claude")
     w = a.work
-    status = open(f"{w}/claude.status").read().strip()
-    check("claude", "the CLI exited 0", status == "claude exit status 0",
-          status + " " + open(f"{w}/claude.stderr").read()[-400:])
     api = api_totals(w)
     check("claude", "the scripted API answered", api["requests"] > 0, api)
-    out = subprocess.run([a.agentobs, "report", "--harness", "claude", "--claude-home",
-                          f"{w}/home/.claude", "--json", "--no-cache"],
-                         capture_output=True, text=True, check=False)
-    check("claude", "agentobs report ran", out.returncode == 0, out.stderr[-400:])
-    report = json.loads(out.stdout or "{}")
+    report = harness_report(a.agentobs, "claude", f"{w}/home/.claude")
     totals = report.get("totals", {})
     check("claude", "the transcript reads without warnings", report.get("warnings") == [],
           report.get("warnings"))

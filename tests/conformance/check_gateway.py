@@ -6,6 +6,7 @@
 Usage: check_gateway.py WORK AGENTOBS SCENARIO...   (exit 1 when a check fails)
 """
 
+import argparse
 import glob
 import json
 import re
@@ -60,6 +61,28 @@ def upstream(work):
             for sm in rm.get("scopeMetrics", []):
                 metrics.extend(sm.get("metrics", []))
     return spans, logs, metrics
+
+
+def harness_run(doc, harness):
+    """The arguments of a harness check (--work, --agentobs), once it checked that the CLI
+    exited 0 (`WORK/HARNESS.status`, written by the script's inner part)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--agentobs", required=True)
+    a = ap.parse_args()
+    status = open(f"{a.work}/{harness}.status").read().strip()
+    check(harness, "the CLI exited 0", status == f"{harness} exit status 0",
+          status + " " + open(f"{a.work}/{harness}.stderr").read()[-400:])
+    return a
+
+
+def harness_report(agentobs, harness, home, *extra):
+    """`agentobs report --json` over one harness's home, checked to have run."""
+    out = subprocess.run([agentobs, "report", "--harness", harness, f"--{harness}-home", home,
+                          "--json", "--no-cache", *extra],
+                         capture_output=True, text=True, check=False)
+    check(harness, "agentobs report ran", out.returncode == 0, out.stderr[-400:])
+    return json.loads(out.stdout or "{}")
 
 
 def thread_id(rollout):

@@ -19,14 +19,12 @@
 Standard library only; the OTLP/JSON helpers are check_gateway.py's.
 """
 
-import argparse
 import json
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
-from check_gateway import FAILURES, check, upstream
+from check_gateway import FAILURES, check, harness_report, harness_run, upstream
 
 BOOK = tomllib.loads((Path(__file__).parents[2] / "crates/cost/prices/snapshot.toml")
                      .read_text(encoding="utf-8"))["models"]
@@ -72,14 +70,8 @@ def cli_stats(work):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", required=True)
-    ap.add_argument("--agentobs", required=True)
-    a = ap.parse_args()
+    a = harness_run(__doc__, "gemini")
     w = a.work
-    status = open(f"{w}/gemini.status").read().strip()
-    check("gemini", "the CLI exited 0", status == "gemini exit status 0",
-          status + " " + open(f"{w}/gemini.stderr").read()[-400:])
     log = api_log(w)
     refused = [c for c in log if c["kind"] == "refused"]
     calls = [c for c in log if c["kind"] != "refused"]
@@ -108,11 +100,7 @@ def main():
               (mine, theirs))
 
     # The chat log, read by agentobs.
-    out = subprocess.run([a.agentobs, "report", "--harness", "gemini", "--gemini-home",
-                          f"{w}/home/.gemini", "--by", "model", "--json", "--no-cache"],
-                         capture_output=True, text=True, check=False)
-    check("gemini", "agentobs report ran", out.returncode == 0, out.stderr[-400:])
-    report = json.loads(out.stdout or "{}")
+    report = harness_report(a.agentobs, "gemini", f"{w}/home/.gemini", "--by", "model")
     totals = report.get("totals", {})
     check("gemini", "the chat log reads without warnings", report.get("warnings") == [],
           report.get("warnings"))

@@ -12,15 +12,7 @@
 # so and skips. CLAUDE_CODE_VERSION (default 2.1.332); KEEP_WORK=1 keeps the work folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-
-wait_port() {
-  for _ in $(seq 1 100); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
+. tests/conformance/common.sh
 
 if [ "${1:-}" = "--inner" ]; then
   work=$2 bin=$3 agentobs=$4
@@ -56,25 +48,9 @@ if [ "${1:-}" = "--inner" ]; then
   exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-  echo "claude_conformance: skipped (needs root for unshare -n)"
-  exit 0
-fi
-cargo build -q -p agentobs-cli
-agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
-[ -x "$agentobs" ] || { echo "claude_conformance: $agentobs was not built"; exit 1; }
+needs_root claude_conformance
+build_agentobs claude_conformance
 version=${CLAUDE_CODE_VERSION:-2.1.332}
-cache=${CARGO_TARGET_DIR:-$root/target}/conformance/claude-code-$version
-bin=$cache/node_modules/.bin/claude
-if [ ! -x "$bin" ]; then
-  mkdir -p "$cache"
-  (cd "$cache" && npm install --silent --no-audit --no-fund "@anthropic-ai/claude-code@$version" >/dev/null)
-fi
-echo "claude code $(unshare -n sh -c "ip link set lo up; HOME=$cache $bin --version" | awk '{print $1}') through agentobs"
-work=$(mktemp -d)
-unshare -n "$0" --inner "$work" "$bin" "$agentobs"
-status=0
-python3 "$root/tests/conformance/check_claude.py" --work "$work" --agentobs "$agentobs" || status=1
-if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work: $work"; else rm -rf "$work"; fi
-[ $status = 0 ] && echo "claude_conformance: all checks passed"
-exit $status
+npm_tool "claude-code-$version" "@anthropic-ai/claude-code@$version" claude
+echo "claude code $(unshare -n sh -c "ip link set lo up; HOME=${bin%/node_modules/*} $bin --version" | awk '{print $1}') through agentobs"
+run_harness claude_conformance "$0" "$root/tests/conformance/check_claude.py"

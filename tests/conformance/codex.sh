@@ -13,7 +13,7 @@
 # Versions: CODEX_VERSIONS (default "0.169.0 0.171.0"); KEEP_WORK=1 keeps the work folders.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
+. tests/conformance/common.sh
 scenarios="plain tool tool_fail http500 tool_escalate ctx_window"
 
 # The [otel] section of a scenario: gRPC for one, HTTP protobuf or JSON for the others.
@@ -34,13 +34,6 @@ otel_section() {
   esac
 }
 
-wait_port() {
-  for _ in $(seq 1 100); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
 
 if [ "${1:-}" = "--inner" ]; then
   # Inside the namespace: loopback up, upstream, gateway, the scripted API, then Codex.
@@ -78,13 +71,8 @@ if [ "${1:-}" = "--inner" ]; then
   exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-  echo "codex_gateway: skipped (needs root for unshare -n)"
-  exit 0
-fi
-cargo build -q -p agentobs-cli
-agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
-[ -x "$agentobs" ] || { echo "codex_gateway: $agentobs was not built"; exit 1; }
+needs_root codex_gateway
+build_agentobs codex_gateway
 failures=0
 
 for version in ${CODEX_VERSIONS:-0.169.0 0.171.0}; do

@@ -8,7 +8,7 @@
 # so and skips. Versions: CODEX_VERSIONS (default "0.169.0 0.171.0").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
+. tests/conformance/common.sh
 
 if [ "${1:-}" = "--inner" ]; then
   # Inside the namespace: loopback up, the scripted API, then Codex.
@@ -32,14 +32,9 @@ if [ "${1:-}" = "--inner" ]; then
   exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-  echo "codex_hooks: skipped (needs root for unshare -n)"
-  exit 0
-fi
-cargo build -q -p agentobs-cli
+needs_root codex_hooks
 # Codex runs a hook that cannot start as if it allowed the call: make sure ours can.
-agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
-[ -x "$agentobs" ] || { echo "codex_hooks: $agentobs was not built"; exit 1; }
+build_agentobs codex_hooks
 failures=0
 check() { # check DESCRIPTION COMMAND...
   if "${@:2}"; then echo "  ok: $1"; else echo "  FAILED: $1"; failures=$((failures + 1)); fi

@@ -12,15 +12,7 @@
 # so and skips. GEMINI_CLI_VERSION (default 0.61.0); KEEP_WORK=1 keeps the work folder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-
-wait_port() {
-  for _ in $(seq 1 100); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
+. tests/conformance/common.sh
 
 if [ "${1:-}" = "--inner" ]; then
   work=$2 bin=$3 agentobs=$4
@@ -62,25 +54,9 @@ EOF
   exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-  echo "gemini_conformance: skipped (needs root for unshare -n)"
-  exit 0
-fi
-cargo build -q -p agentobs-cli
-agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
-[ -x "$agentobs" ] || { echo "gemini_conformance: $agentobs was not built"; exit 1; }
+needs_root gemini_conformance
+build_agentobs gemini_conformance
 version=${GEMINI_CLI_VERSION:-0.61.0}
-cache=${CARGO_TARGET_DIR:-$root/target}/conformance/gemini-cli-$version
-bin=$cache/node_modules/.bin/gemini
-if [ ! -x "$bin" ]; then
-  mkdir -p "$cache"
-  (cd "$cache" && npm install --silent --no-audit --no-fund "@google/gemini-cli@$version" >/dev/null)
-fi
-echo "gemini cli $(unshare -n sh -c "ip link set lo up; HOME=$cache $bin --version") through agentobs"
-work=$(mktemp -d)
-unshare -n "$0" --inner "$work" "$bin" "$agentobs"
-status=0
-python3 "$root/tests/conformance/check_gemini.py" --work "$work" --agentobs "$agentobs" || status=1
-if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work: $work"; else rm -rf "$work"; fi
-[ $status = 0 ] && echo "gemini_conformance: all checks passed"
-exit $status
+npm_tool "gemini-cli-$version" "@google/gemini-cli@$version" gemini
+echo "gemini cli $(unshare -n sh -c "ip link set lo up; HOME=${bin%/node_modules/*} $bin --version") through agentobs"
+run_harness gemini_conformance "$0" "$root/tests/conformance/check_gemini.py"

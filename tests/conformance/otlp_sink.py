@@ -11,7 +11,9 @@ import argparse
 import gzip
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import serve
 
 OUT = None
 LOCK = threading.Lock()
@@ -53,11 +55,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=600, help="stop after this long")
     args = parser.parse_args()
     OUT = args.out
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Sink)
-    timer = threading.Timer(args.seconds, server.shutdown)
-    timer.daemon = True
-    timer.start()
-    server.serve_forever()
+    serve(Sink, args.port, args.seconds)
 
 
 if __name__ == "__main__":

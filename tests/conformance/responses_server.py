@@ -22,7 +22,9 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import serve
 
 DEFAULT_COMMANDS = {
     "tool": "echo hi",
@@ -239,11 +241,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=600, help="stop after this long")
     args = parser.parse_args()
     LOG = args.log
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Api)
-    timer = threading.Timer(args.seconds, server.shutdown)
-    timer.daemon = True
-    timer.start()
-    server.serve_forever()
+    serve(Api, args.port, args.seconds)
 
 
 if __name__ == "__main__":

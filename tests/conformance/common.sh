@@ -1,0 +1,50 @@
+# Shared by the conformance scripts (sourced, after `cd` to the workspace root; sets `root`).
+root=$PWD
+
+# wait_port PORT: until something listens on 127.0.0.1:PORT (at most ~5 s); false after.
+wait_port() {
+  for _ in $(seq 1 100); do
+    python3 -c "import socket;socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# needs_root NAME: exits 0 with a note unless running as root (unshare -n needs it).
+needs_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "$1: skipped (needs root for unshare -n)"
+    exit 0
+  fi
+}
+
+# build_agentobs NAME: builds the CLI and sets `agentobs` to it; exits 1 if it is missing.
+build_agentobs() {
+  cargo build -q -p agentobs-cli
+  agentobs=${CARGO_TARGET_DIR:-$root/target}/debug/agentobs
+  [ -x "$agentobs" ] || { echo "$1: $agentobs was not built"; exit 1; }
+}
+
+# npm_tool DIR PACKAGE@VERSION BIN: installs the package under target/conformance/DIR once
+# and sets `bin` to its node_modules/.bin/BIN.
+npm_tool() {
+  local cache=${CARGO_TARGET_DIR:-$root/target}/conformance/$1
+  bin=$cache/node_modules/.bin/$3
+  if [ ! -x "$bin" ]; then
+    mkdir -p "$cache"
+    (cd "$cache" && npm install --silent --no-audit --no-fund "$2" >/dev/null)
+  fi
+}
+
+# run_harness NAME SCRIPT CHECK: runs `SCRIPT --inner WORK BIN AGENTOBS` in a loopback-only
+# namespace, then `CHECK --work WORK --agentobs AGENTOBS`; exits with the check's status.
+# KEEP_WORK=1 keeps the work folder.
+run_harness() {
+  local work status=0
+  work=$(mktemp -d)
+  unshare -n "$2" --inner "$work" "$bin" "$agentobs"
+  python3 "$3" --work "$work" --agentobs "$agentobs" || status=1
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "work: $work"; else rm -rf "$work"; fi
+  [ $status = 0 ] && echo "$1: all checks passed"
+  exit $status
+}
