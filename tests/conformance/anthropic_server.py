@@ -11,13 +11,12 @@ Every answered request is appended as one JSON line to --log: its model, message
 the usage sent and the id of the tool call it made, if any, so a check can add up what the API billed. Standard library only.
 """
 
-import argparse
 import itertools
 import json
 import threading
 from http.server import BaseHTTPRequestHandler
 
-from loopback import serve
+from loopback import serve, server_args
 
 COUNTER = itertools.count(1)
 LOCK = threading.Lock()
@@ -126,10 +125,7 @@ class Api(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--log")
-    parser.add_argument("--seconds", type=float, default=300, help="stop after this long")
+    parser = server_args(__doc__)
     parser.add_argument("--tool", action="store_true",
                         help="answer with a Bash tool call until the conversation has its result")
     args = parser.parse_args()

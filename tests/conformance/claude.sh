@@ -41,11 +41,7 @@ if [ "${1:-}" = "--inner" ]; then
     --allowedTools Bash \
     >"$work/stream.jsonl" 2>"$work/claude.stderr")
   echo "claude exit status $?" >"$work/claude.status"
-  # The gateway closes the idle session (2 s) and flushes; then it is stopped.
-  sleep 4
-  kill -TERM $gateway; wait $gateway
-  kill $server $sink 2>/dev/null
-  exit 0
+  stop_inner $gateway $server $sink
 fi
 
 needs_root claude_conformance

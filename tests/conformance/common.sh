@@ -10,6 +10,15 @@ wait_port() {
   return 1
 }
 
+# stop_inner GATEWAY SERVER SINK: gives the gateway time to close the idle session (2 s) and
+# flush, stops it, then the scripted API and the upstream sink; exits 0.
+stop_inner() {
+  sleep 4
+  kill -TERM "$1"; wait "$1"
+  kill "$2" "$3" 2>/dev/null
+  exit 0
+}
+
 # needs_root NAME: exits 0 with a note unless running as root (unshare -n needs it).
 needs_root() {
   if [ "$(id -u)" != 0 ]; then

@@ -47,11 +47,7 @@ EOF
     timeout 120 "$bin" -p "run echo conformance" --output-format stream-json --yolo \
     </dev/null >"$work/stream.jsonl" 2>"$work/gemini.stderr")
   echo "gemini exit status $?" >"$work/gemini.status"
-  # The gateway closes the idle session (2 s) and flushes; then it is stopped.
-  sleep 4
-  kill -TERM $gateway; wait $gateway
-  kill $server $sink 2>/dev/null
-  exit 0
+  stop_inner $gateway $server $sink
 fi
 
 needs_root gemini_conformance

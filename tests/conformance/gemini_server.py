@@ -26,14 +26,13 @@ whether it streamed, and the `usageMetadata` sent; a refused one as kind `refuse
 status. Standard library only.
 """
 
-import argparse
 import itertools
 import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler
 
-from loopback import serve
+from loopback import serve, server_args
 
 COUNTER = itertools.count(1)
 LOCK = threading.Lock()
@@ -188,10 +187,7 @@ class Api(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--log")
-    parser.add_argument("--seconds", type=float, default=300, help="stop after this long")
+    parser = server_args(__doc__)
     parser.add_argument("--rate-limit-first", action="store_true",
                         help="refuse the first conversation turn once with HTTP 429")
     args = parser.parse_args()
