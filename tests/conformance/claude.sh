@@ -17,19 +17,7 @@ cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--inner" ]; then
   work=$2 bin=$3 agentobs=$4
   set +e
-  ip link set lo up
-  python3 "$root/tests/conformance/otlp_sink.py" --port 14339 --out "$work/upstream.jsonl" \
-    --seconds 200 2>"$work/sink.stderr" &
-  sink=$!
-  python3 "$root/tests/conformance/anthropic_server.py" --port 18095 --seconds 200 --tool \
-    --log "$work/requests.jsonl" 2>"$work/server.stderr" &
-  server=$!
-  wait_port 14339 && wait_port 18095
-  "$agentobs" gateway --listen 127.0.0.1:14338 --dialect genai \
-    --forward http://127.0.0.1:14339 --forward-protocol http/json --idle-close 2 \
-    --duration 150 2>"$work/gateway.stderr" &
-  gateway=$!
-  wait_port 14338
+  start_inner "$work" "$agentobs" 14339 14338 18095 anthropic_server.py --tool
   mkdir -p "$work/home" "$work/project"
   (cd "$work/project" && env -i PATH=/usr/local/bin:/usr/bin:/bin TERM=dumb LANG=C.UTF-8 \
     HOME="$work/home" TMPDIR="$work/home" \

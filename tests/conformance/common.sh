@@ -10,6 +10,28 @@ wait_port() {
   return 1
 }
 
+# start_inner WORK AGENTOBS SINK_PORT GATEWAY_PORT API_PORT API_SCRIPT [API_FLAG]...: inside
+# the namespace, brings loopback up and starts the upstream sink, the scripted model API
+# (logging to WORK/requests.jsonl) and `agentobs gateway` (GenAI spans forwarded to the sink as
+# OTLP/HTTP JSON, sessions closed after 2 idle seconds); sets `sink`, `server`, `gateway`.
+start_inner() {
+  local work=$1 agentobs=$2 sink_port=$3 gateway_port=$4 api_port=$5 api=$6
+  shift 6
+  ip link set lo up
+  python3 "$root/tests/conformance/otlp_sink.py" --port "$sink_port" \
+    --out "$work/upstream.jsonl" --seconds 200 2>"$work/sink.stderr" &
+  sink=$!
+  python3 "$root/tests/conformance/$api" --port "$api_port" --seconds 200 "$@" \
+    --log "$work/requests.jsonl" 2>"$work/server.stderr" &
+  server=$!
+  wait_port "$sink_port" && wait_port "$api_port"
+  "$agentobs" gateway --listen "127.0.0.1:$gateway_port" --dialect genai \
+    --forward "http://127.0.0.1:$sink_port" --forward-protocol http/json --idle-close 2 \
+    --duration 150 2>"$work/gateway.stderr" &
+  gateway=$!
+  wait_port "$gateway_port"
+}
+
 # stop_inner GATEWAY SERVER SINK: gives the gateway time to close the idle session (2 s) and
 # flush, stops it, then the scripted API and the upstream sink; exits 0.
 stop_inner() {

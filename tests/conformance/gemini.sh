@@ -17,19 +17,7 @@ cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--inner" ]; then
   work=$2 bin=$3 agentobs=$4
   set +e
-  ip link set lo up
-  python3 "$root/tests/conformance/otlp_sink.py" --port 14349 --out "$work/upstream.jsonl" \
-    --seconds 200 2>"$work/sink.stderr" &
-  sink=$!
-  python3 "$root/tests/conformance/gemini_server.py" --port 18096 --seconds 200 \
-    --rate-limit-first --log "$work/requests.jsonl" 2>"$work/server.stderr" &
-  server=$!
-  wait_port 14349 && wait_port 18096
-  "$agentobs" gateway --listen 127.0.0.1:14348 --dialect genai \
-    --forward http://127.0.0.1:14349 --forward-protocol http/json --idle-close 2 \
-    --duration 150 2>"$work/gateway.stderr" &
-  gateway=$!
-  wait_port 14348
+  start_inner "$work" "$agentobs" 14349 14348 18096 gemini_server.py --rate-limit-first
   mkdir -p "$work/home/.gemini" "$work/home/tmp" "$work/project"
   # The API-key auth type keeps GOOGLE_GEMINI_BASE_URL and passes headless auth validation.
   cat >"$work/home/.gemini/settings.json" <<'EOF'
