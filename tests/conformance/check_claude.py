@@ -5,6 +5,8 @@
 - the transcript has the `Bash` call the API asked for (`--allowedTools Bash`), with the API's
   call id, run successfully with its output; upstream it is an `execute_tool` span with that
   call id and the CLI's approval (`approved`, by `config`) as a tool-decision event;
+- `agentobs map` of the transcript gives the gateway's spans: names, models, tokens, cost and
+  call ids, span for span;
 - `agentobs report --harness claude` on the run's home: no warning, and the tokens the API sent
   (Anthropic's disjoint counts, added up over its log) in agentobs's terms;
 - that report's cost equals the CLI's own `total_cost_usd` (the harness's own figure);
@@ -25,7 +27,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from check_gateway import FAILURES, check, harness_report, harness_run, upstream
+from check_gateway import (FAILURES, check, harness_report, harness_run, mapped_spans,
+                           trace_view, upstream)
 
 
 def api_totals(work):
@@ -125,6 +128,11 @@ def main():
     check("claude", "its approval (by --allowedTools) arrived on the tool span",
           [(d.get("agentobs.decision"), d.get("agentobs.decision.source")) for d in decisions]
           == [("approved", "config")], decisions)
+    # One trace view: the transcript mapped by `agentobs map` shows what the gateway made of
+    # the CLI's OTLP, span for span.
+    mapped = mapped_spans(a.agentobs, "claude", f"{w}/home/.claude")
+    check("claude", "`agentobs map` of the transcript shows the gateway's spans",
+          trace_view(mapped) == trace_view(spans), (trace_view(mapped), trace_view(spans)))
     sys.exit(1 if FAILURES else 0)
 
 

@@ -85,6 +85,34 @@ def harness_report(agentobs, harness, home, *extra):
     return json.loads(out.stdout or "{}")
 
 
+def mapped_spans(agentobs, harness, home):
+    """The spans `agentobs map --dialect genai` makes of one harness's home."""
+    out = subprocess.run([agentobs, "map", "--harness", harness, f"--{harness}-home", home,
+                          "--dialect", "genai"], capture_output=True, text=True, check=False)
+    check(harness, "agentobs map ran", out.returncode == 0, out.stderr[-400:])
+    spans = []
+    for line in out.stdout.splitlines():
+        for rs in json.loads(line).get("resourceSpans", []):
+            for ss in rs.get("scopeSpans", []):
+                for sp in ss.get("spans", []):
+                    sp["attrs"] = attrs(sp.get("attributes"))
+                    spans.append(sp)
+    return spans
+
+
+def trace_view(spans):
+    """What one trace view shows of a session's spans, sorted: each span's name and operation,
+    a request's model, tokens and cost, a tool's call id, an agent's model."""
+    def row(s):
+        a = s["attrs"]
+        return (a.get("gen_ai.operation.name"), s["name"], a.get("gen_ai.request.model"),
+                a.get("gen_ai.usage.input_tokens"), a.get("gen_ai.usage.output_tokens"),
+                a.get("gen_ai.usage.cache_read.input_tokens"),
+                round(a["agentobs.cost.usd"], 12) if "agentobs.cost.usd" in a else None,
+                a.get("gen_ai.tool.call.id"))
+    return sorted((row(s) for s in spans), key=repr)
+
+
 def thread_id(rollout):
     m = re.search(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$", rollout)
     return m.group(1) if m else None

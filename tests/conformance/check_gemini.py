@@ -14,7 +14,9 @@
   session's `invoke_agent` span names the routed model, not the router's; an `execute_tool`
   span for the shell command without a claimed arguments length (the CLI sends none without
   prompt logging), the CLI's approval of it as a tool decision on the turn (the CLI's records
-  name no call id), and the refused attempt as a `rate_limited` exception on the turn.
+  name no call id), and the refused attempt as a `rate_limited` exception on the turn;
+- `agentobs map` of the chat log gives the gateway's spans (names, models, tokens, cost), but
+  for the router's call.
 
 Standard library only; the OTLP/JSON helpers are check_gateway.py's.
 """
@@ -24,7 +26,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from check_gateway import FAILURES, check, harness_report, harness_run, upstream
+from check_gateway import (FAILURES, check, harness_report, harness_run, mapped_spans,
+                           trace_view, upstream)
 
 BOOK = tomllib.loads((Path(__file__).parents[2] / "crates/cost/prices/snapshot.toml")
                      .read_text(encoding="utf-8"))["models"]
@@ -163,6 +166,17 @@ def main():
     check("gemini", "the CLI's approval of the call arrived as a tool decision",
           [(d.get("gen_ai.tool.name"), d.get("agentobs.decision")) for d in decisions]
           == [("run_shell_command", "approved")], decisions)
+    # One trace view: the chat log mapped by `agentobs map` shows what the gateway made of the
+    # CLI's OTLP, span for span, but for the router's call, which only OTLP has. The agent
+    # span's totals differ by that call, so only its name and model are compared; the tool's
+    # call id is in the chat log only (the OTLP `tool_call` record names none).
+    mapped = mapped_spans(a.agentobs, "gemini", f"{w}/home/.gemini")
+
+    def view(spans):
+        return [r[:7] if r[0] != "invoke_agent" else r[:3] for r in trace_view(
+            [s for s in spans if "agentobs.request.purpose" not in s["attrs"]])]
+    check("gemini", "`agentobs map` of the chat log shows the gateway's spans but the router's",
+          view(mapped) == view(mine), (view(mapped), view(mine)))
     print(f"  gemini: upstream {len(chats)} chat span(s), {up['input']} in / {up['output']} out, "
           f"${up_cost:.6f}")
     sys.exit(1 if FAILURES else 0)
