@@ -27,8 +27,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from check_gateway import (FAILURES, check, harness_report, harness_run, mapped_spans,
-                           trace_view, upstream)
+from check_gateway import (FAILURES, check, gateway_took_everything, harness_report,
+                           harness_run, mapped_spans, trace_view, upstream)
 
 
 def api_totals(work):
@@ -98,6 +98,7 @@ def main():
           == [("Bash", t, True, "conformance") for t in tool_ids] and len(tool_ids) == 1,
           (results, tool_ids))
 
+    gateway_took_everything("claude", w)
     spans, _, _ = upstream(w)
     chats = [s for s in spans if s["attrs"].get("gen_ai.operation.name") == "chat"
              and "gen_ai.usage.input_tokens" in s["attrs"]]

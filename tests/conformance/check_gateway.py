@@ -76,6 +76,17 @@ def harness_run(doc, harness):
     return a
 
 
+def gateway_took_everything(harness, work):
+    """The gateway's closing summary (its stderr): records arrived, no request was refused, no
+    event dropped, nothing failed upstream."""
+    summary = open(f"{work}/gateway.stderr", encoding="utf-8").read().strip().splitlines()[-1:]
+    line = summary[0] if summary else ""
+    m = re.search(r"\((\d+) records\).*failed (\d+); refused (\d+) bad, (\d+) busy, (\d+) too large;"
+                  r" dropped (\d+) events", line)
+    check(harness, "the gateway took every request and dropped nothing",
+          bool(m) and int(m.group(1)) > 0 and all(int(g) == 0 for g in m.groups()[1:]), line)
+
+
 def harness_report(agentobs, harness, home, *extra):
     """`agentobs report --json` over one harness's home, checked to have run."""
     out = subprocess.run([agentobs, "report", "--harness", harness, f"--{harness}-home", home,

@@ -26,8 +26,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from check_gateway import (FAILURES, check, harness_report, harness_run, mapped_spans,
-                           trace_view, upstream)
+from check_gateway import (FAILURES, check, gateway_took_everything, harness_report,
+                           harness_run, mapped_spans, trace_view, upstream)
 
 BOOK = tomllib.loads((Path(__file__).parents[2] / "crates/cost/prices/snapshot.toml")
                      .read_text(encoding="utf-8"))["models"]
@@ -122,6 +122,7 @@ def main():
           f"({ours['cached']} cached) / {ours['output']} out, ${totals.get('cost_usd')}")
 
     # Upstream of the gateway.
+    gateway_took_everything("gemini", w)
     spans, _, _ = upstream(w)
     session = json.loads(open(f"{w}/stream.jsonl", encoding="utf-8").readline()).get("session_id")
     mine = [s for s in spans if s["attrs"].get("gen_ai.conversation.id") == session]

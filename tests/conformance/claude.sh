@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Conformance with the real Claude Code CLI (npm `@anthropic-ai/claude-code`, pinned): one
 # `claude -p --allowedTools Bash` run against the scripted Messages API of anthropic_server.py
-# (a turn that calls Bash, then a text), with Claude Code's own OTLP logs and metrics
-# (OTLP/HTTP JSON) going to `agentobs gateway`, which forwards GenAI spans to otlp_sink.py.
+# (a turn that calls Bash, then a text), with Claude Code's own OTLP logs, metrics and beta
+# traces (OTLP/HTTP protobuf; Gemini CLI's run covers JSON) going to `agentobs gateway`, which forwards GenAI spans to otlp_sink.py.
 # check_claude.py then checks that the transcript read by `agentobs report --harness claude`
 # has no warning and the API's tokens, that its cost equals the CLI's own `total_cost_usd`,
 # that the tool call is there, and that the gateway's upstream spans carry the same tokens,
@@ -23,8 +23,9 @@ if [ "${1:-}" = "--inner" ]; then
     HOME="$work/home" TMPDIR="$work/home" \
     ANTHROPIC_BASE_URL=http://127.0.0.1:18095 ANTHROPIC_API_KEY=conformance-key \
     CLAUDE_CODE_ENABLE_TELEMETRY=1 OTEL_LOGS_EXPORTER=otlp OTEL_METRICS_EXPORTER=otlp \
-    OTEL_EXPORTER_OTLP_PROTOCOL=http/json OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:14338 \
-    OTEL_LOGS_EXPORT_INTERVAL=500 OTEL_METRIC_EXPORT_INTERVAL=500 \
+    CLAUDE_CODE_ENHANCED_TELEMETRY_BETA=1 OTEL_TRACES_EXPORTER=otlp \
+    OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:14338 \
+    OTEL_LOGS_EXPORT_INTERVAL=500 OTEL_METRIC_EXPORT_INTERVAL=500 OTEL_TRACES_EXPORT_INTERVAL=500 \
     timeout 120 "$bin" -p "run echo conformance" --output-format stream-json --verbose \
     --allowedTools Bash \
     >"$work/stream.jsonl" 2>"$work/claude.stderr")
