@@ -20,7 +20,10 @@
 //! excludes cache reads and writes, so input = `input_tokens + cache_read_tokens +
 //! cache_creation_tokens`, cached = `cache_read_tokens`, cache writes =
 //! `cache_creation_tokens`. The harness's own `cost_usd` is kept in the session's
-//! [`SessionTally`] (prices come from the price book downstream).
+//! [`SessionTally`] and on the event
+//! ([`reported_cost_usd`](agentobs_schema::TokenUsageEvent::reported_cost_usd)); prices come
+//! from the price book downstream, which reads from it how many of the cache writes (given
+//! without their lifetime) were one-hour writes.
 //!
 //! Other log events (`assistant_response`, `api_request_body`, hooks, …) are skipped.
 //! Metric data points give no events: `claude_code.token.usage` and `claude_code.cost.usage`

@@ -140,7 +140,9 @@ pub trait HarnessProfile: fmt::Debug {
         attrs.str("model")
     }
 
-    /// The cost in USD the harness itself reported on a token-usage record (default: none).
+    /// The cost in USD the harness itself reported on a token-usage record (default: none):
+    /// tallied per session and put on the record's event
+    /// ([`TokenUsageEvent::reported_cost_usd`](agentobs_schema::TokenUsageEvent::reported_cost_usd)).
     fn reported_cost_usd(_attrs: AttrLookup<'_>) -> Option<f64> {
         None
     }
