@@ -85,6 +85,9 @@ def gateway_took_everything(harness, work):
                   r" dropped (\d+) events", line)
     check(harness, "the gateway took every request and dropped nothing",
           bool(m) and int(m.group(1)) > 0 and all(int(g) == 0 for g in m.groups()[1:]), line)
+    alerts = re.search(r"(\d+) alerts", line)
+    check(harness, "the anomaly rules (--alerts) raise nothing on the healthy session",
+          bool(alerts) and alerts.group(1) == "0", line)
 
 
 def harness_report(agentobs, harness, home, *extra):

@@ -13,7 +13,8 @@ wait_port() {
 # start_inner WORK AGENTOBS SINK_PORT GATEWAY_PORT API_PORT API_SCRIPT [API_FLAG]...: inside
 # the namespace, brings loopback up and starts the upstream sink, the scripted model API
 # (logging to WORK/requests.jsonl) and `agentobs gateway` (GenAI spans forwarded to the sink as
-# OTLP/HTTP JSON, sessions closed after 2 idle seconds); sets `sink`, `server`, `gateway`.
+# OTLP/HTTP JSON, the anomaly rules on, sessions closed after 2 idle seconds); sets `sink`,
+# `server`, `gateway`.
 start_inner() {
   local work=$1 agentobs=$2 sink_port=$3 gateway_port=$4 api_port=$5 api=$6
   shift 6
@@ -26,7 +27,7 @@ start_inner() {
   server=$!
   wait_port "$sink_port" && wait_port "$api_port"
   "$agentobs" gateway --listen "127.0.0.1:$gateway_port" --dialect genai \
-    --forward "http://127.0.0.1:$sink_port" --forward-protocol http/json --idle-close 2 \
+    --forward "http://127.0.0.1:$sink_port" --forward-protocol http/json --alerts --idle-close 2 \
     --duration 150 2>"$work/gateway.stderr" &
   gateway=$!
   wait_port "$gateway_port"
