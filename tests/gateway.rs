@@ -940,6 +940,17 @@ fn claude_code_and_gemini_cli_otlp_arrive_as_genai_with_the_transcripts_tokens_a
         .map(|s| str_of(&s.attributes, "gen_ai.request.model"))
         .collect();
     assert_eq!(agent, [Some("gemini-3.8-flash")]);
+    // Gemini CLI marks no turns, so a turn without a completion is not evidence of one that
+    // did not finish.
+    assert!(
+        spans
+            .iter()
+            .filter(|s| str_of(&s.attributes, "gen_ai.operation.name") == Some("invoke_agent"))
+            .all(|s| !s
+                .attributes
+                .iter()
+                .any(|k| k.key == "agentobs.turn.incomplete"))
+    );
     let purposes: Vec<_> = spans
         .iter()
         .filter(|s| str_of(&s.attributes, "gen_ai.operation.name") == Some("chat"))

@@ -149,6 +149,8 @@ def main():
               if s["attrs"].get("gen_ai.operation.name") == "invoke_agent"]
     check("gemini", "the agent span names the routed model",
           agents and set(agents) == {turns[0]["model"]}, agents)
+    check("gemini", "the agent span claims no incomplete turn (Gemini CLI marks no turns)",
+          not any("agentobs.turn.incomplete" in s["attrs"] for s in mine), None)
     tools = [s["attrs"] for s in mine if s["attrs"].get("gen_ai.operation.name") == "execute_tool"]
     check("gemini", "the shell command arrived as execute_tool",
           [t.get("gen_ai.tool.name") for t in tools] == ["run_shell_command"]

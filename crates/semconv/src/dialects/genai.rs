@@ -422,10 +422,11 @@ impl Dialect for GenAi {
     fn close_turn(&self, turn: &TurnState, cx: &mut MapContext<'_>) {
         let end = turn.end();
         let ctx = cx.session().ctx.clone();
+        let marks_turns = cx.session().started_turns > 0;
         if let Some(span) = cx.open_span_mut(turn.span_id) {
             let a = &mut span.attributes;
             self.usage_attrs(a, &turn.usage);
-            turn_attrs(a, turn);
+            turn_attrs(a, turn, marks_turns);
             // The turn's own requests name its model: a harness's helper call (a model
             // router) may have opened the turn under another one. Without any, the context's,
             // which may be named only after the turn began (a turn context line).
@@ -512,8 +513,10 @@ pub(crate) fn cost_attrs(a: &mut AttrList, cost: Option<Cost>) {
     }
 }
 
-/// The `agentobs.turn.*` facts of a closing turn.
-pub(crate) fn turn_attrs(a: &mut AttrList, turn: &TurnState) {
+/// The `agentobs.turn.*` facts of a closing turn. `marks_turns`: the session's source marks
+/// where turns start (a `TurnStarted` was seen), so a turn without a completion is incomplete;
+/// a source that marks no turns (Claude Code, Gemini CLI) gives no evidence either way.
+pub(crate) fn turn_attrs(a: &mut AttrList, turn: &TurnState, marks_turns: bool) {
     a.set(ao::TURN_REQUESTS, turn.requests);
     a.set(ao::TURN_TOOL_CALLS, turn.tool_calls);
     a.set(ao::TURN_FAILED_TOOL_CALLS, turn.failed_tool_calls);
@@ -525,9 +528,10 @@ pub(crate) fn turn_attrs(a: &mut AttrList, turn: &TurnState) {
             a.set_opt(ao::TURN_TTFT_MS, c.time_to_first_token_ms);
             a.set_opt(ao::TURN_ABORTED, c.aborted.clone());
         }
-        None => {
+        None if marks_turns => {
             a.set(ao::TURN_INCOMPLETE, true);
         }
+        None => {}
     }
 }
 
