@@ -70,8 +70,6 @@ def main():
     check("claude", "the scripted API answered", api["requests"] > 0, api)
     report = harness_report(a.agentobs, "claude", f"{w}/home/.claude")
     totals = report.get("totals", {})
-    check("claude", "the transcript reads without warnings", report.get("warnings") == [],
-          report.get("warnings"))
     ours = {"input": totals.get("input_tokens"), "cached": totals.get("cached_input_tokens"),
             "writes": totals.get("cache_write_input_tokens"),
             "output": totals.get("output_tokens")}

@@ -91,12 +91,16 @@ def gateway_took_everything(harness, work):
 
 
 def harness_report(agentobs, harness, home, *extra):
-    """`agentobs report --json` over one harness's home, checked to have run."""
+    """`agentobs report --json` over one harness's home, checked to have run and to have read
+    the home without a warning."""
     out = subprocess.run([agentobs, "report", "--harness", harness, f"--{harness}-home", home,
                           "--json", "--no-cache", *extra],
                          capture_output=True, text=True, check=False)
     check(harness, "agentobs report ran", out.returncode == 0, out.stderr[-400:])
-    return json.loads(out.stdout or "{}")
+    report = json.loads(out.stdout or "{}")
+    check(harness, "the home reads without warnings", report.get("warnings") == [],
+          report.get("warnings"))
+    return report
 
 
 def mapped_spans(agentobs, harness, home):

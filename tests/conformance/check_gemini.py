@@ -105,8 +105,6 @@ def main():
     # The chat log, read by agentobs.
     report = harness_report(a.agentobs, "gemini", f"{w}/home/.gemini", "--by", "model")
     totals = report.get("totals", {})
-    check("gemini", "the chat log reads without warnings", report.get("warnings") == [],
-          report.get("warnings"))
     ours = {"input": totals.get("input_tokens"), "cached": totals.get("cached_input_tokens"),
             "output": totals.get("output_tokens"),
             "reasoning": totals.get("reasoning_output_tokens")}
