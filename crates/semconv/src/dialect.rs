@@ -246,6 +246,15 @@ pub struct SessionState {
     pub(crate) metrics: Aggregator,
 }
 
+impl SessionState {
+    /// The session's source marks where turns start (a `TurnStarted` was seen), so a turn
+    /// without a completion is evidence of one that did not finish. Claude Code and Gemini
+    /// CLI mark none: their turns are all implicit.
+    pub fn marks_turns(&self) -> bool {
+        self.started_turns > 0
+    }
+}
+
 /// Shared, per-mapper settings a [`MapContext`] reads.
 #[derive(Debug)]
 pub(crate) struct Shared {

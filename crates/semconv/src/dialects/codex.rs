@@ -478,7 +478,7 @@ impl Dialect for Codex {
     fn close_session(&self, cx: &mut MapContext<'_>) {
         let s = cx.session();
         // Codex counts user turns; sources without turn events count the implicit ones.
-        let turns = if s.started_turns > 0 {
+        let turns = if s.marks_turns() {
             s.started_turns
         } else {
             s.turns

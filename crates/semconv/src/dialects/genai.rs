@@ -422,7 +422,7 @@ impl Dialect for GenAi {
     fn close_turn(&self, turn: &TurnState, cx: &mut MapContext<'_>) {
         let end = turn.end();
         let ctx = cx.session().ctx.clone();
-        let marks_turns = cx.session().started_turns > 0;
+        let marks_turns = cx.session().marks_turns();
         if let Some(span) = cx.open_span_mut(turn.span_id) {
             let a = &mut span.attributes;
             self.usage_attrs(a, &turn.usage);
@@ -513,9 +513,8 @@ pub(crate) fn cost_attrs(a: &mut AttrList, cost: Option<Cost>) {
     }
 }
 
-/// The `agentobs.turn.*` facts of a closing turn. `marks_turns`: the session's source marks
-/// where turns start (a `TurnStarted` was seen), so a turn without a completion is incomplete;
-/// a source that marks no turns (Claude Code, Gemini CLI) gives no evidence either way.
+/// The `agentobs.turn.*` facts of a closing turn; `incomplete` only when the session
+/// [`marks_turns`](crate::SessionState::marks_turns).
 pub(crate) fn turn_attrs(a: &mut AttrList, turn: &TurnState, marks_turns: bool) {
     a.set(ao::TURN_REQUESTS, turn.requests);
     a.set(ao::TURN_TOOL_CALLS, turn.tool_calls);

@@ -247,13 +247,12 @@ impl Dialect for OpenInference {
     fn close_turn(&self, turn: &TurnState, cx: &mut MapContext<'_>) {
         // Built at the close: the model may be named only after the turn began.
         let meta = metadata(&cx.session().ctx, turn, cx.session().started.as_ref());
-        let marks_turns = cx.session().started_turns > 0;
+        let marks_turns = cx.session().marks_turns();
         if let Some(span) = cx.open_span_mut(turn.span_id) {
             span.attributes.set(oi::METADATA, meta);
             if let Some(e) = &turn.error {
                 span.status = SpanStatus::Error(e.clone());
             }
-            // Only a source that marks turns gives evidence that one did not finish.
             if turn.completed.is_none() && marks_turns {
                 span.attributes.set(ao::TURN_INCOMPLETE, true);
             }
